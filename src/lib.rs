@@ -1,0 +1,58 @@
+//! # zinotify
+//!
+//! Linux inotify, fast, small and trustworthy: a zero-allocation,
+//! `no_std`-friendly event engine with a zero-copy parser, fuzzed, and no
+//! `unsafe`.
+//!
+//! The layers, bottom up (each module's docs say more):
+//!
+//! - [`mask`]: [`EventMask`] and [`WatchMask`], the kernel's `IN_*` bits,
+//!   and their names.
+//! - [`event`]: the zero-copy parser ([`Events`] yields [`Event`]s that
+//!   borrow the buffer) and the [`Encoder`] that writes events as the kernel
+//!   does.
+//! - [`error`]: [`Error`], one error type for everything that talks to the
+//!   kernel.
+//! - [`inotify`](mod@inotify): [`Inotify`], the inotify and epoll
+//!   descriptors, reading into the caller's buffer with a timeout.
+//!
+//! ```
+//! use std::time::Duration;
+//! use zinotify::{EventMask, Inotify, WatchMask};
+//!
+//! let dir = std::env::temp_dir().join(format!("zinotify-crate-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//!
+//! let inotify = Inotify::new()?;
+//! inotify.add_watch(&dir, WatchMask::CREATE)?;
+//! std::fs::write(dir.join("hello.txt"), b"hi").unwrap();
+//!
+//! let mut buf = [0u8; 4096];
+//! let event = inotify.wait_events(&mut buf, Some(Duration::from_secs(1)))?.next().unwrap()?;
+//! assert_eq!(event.mask, EventMask::CREATE);
+//! assert_eq!(event.name, b"hello.txt");
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), zinotify::Error>(())
+//! ```
+//!
+//! ## Features
+//!
+//! - `std` (default): `std::error::Error` impls, `&Path` arguments, paths in
+//!   errors. Without it the crate is `#![no_std]` and uses no `alloc`.
+//! - `cli` (default): the `zinotify` command.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod event;
+pub mod inotify;
+pub mod mask;
+pub mod path;
+
+pub use error::{Error, ErrorKind, Operation, PATH_MAX};
+pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
+pub use inotify::{Inotify, WatchDescriptor};
+pub use mask::{EventMask, UnknownEventName, WatchMask};
+pub use path::PathBytes;
