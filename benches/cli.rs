@@ -1,0 +1,2 @@
+//! Placeholder until the command benchmarks land.
+fn main() {}

@@ -1,0 +1,309 @@
+//! `zinotify`: inotifywait 3.22's command line on zinotify's engine.
+//!
+//! Swap the name in a script and it keeps working: the same options, the
+//! same output byte for byte, the same exit statuses. Where zinotify does
+//! better (see `--help`, "Better than inotifywait"), it says so.
+//!
+//! Modules: [`args`] parses the command line, [`paths`] gathers the paths,
+//! [`source`] produces events, [`filter`] applies `--exclude`/`--include`,
+//! [`format`] turns events into lines, [`sys`] holds the only `unsafe`
+//! (libc's regex, strftime and signalfd), [`help`] is the help text.
+
+mod args;
+mod filter;
+mod format;
+mod help;
+mod paths;
+mod source;
+mod sys;
+
+use args::{Command, Options, Output};
+use filter::Filter;
+use format::Line;
+use paths::PathList;
+use rustix::event::epoll;
+use source::{Item, Source};
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use zinotify::EventMask;
+
+/// Exit statuses, as inotifywait's.
+const EXIT_EVENT: u8 = 0;
+const EXIT_FAILURE: u8 = 1;
+const EXIT_TIMEOUT: u8 = 2;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("zinotify: {message}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn run() -> Result<u8, String> {
+    let warn = &mut |w: &str| eprintln!("zinotify: {w}");
+    let options = match args::parse(std::env::args_os().skip(1), warn)? {
+        Command::Help => {
+            // A closed stdout is not worth an error here.
+            let _ = io::stdout().write_all(help::HELP.as_bytes());
+            return Ok(EXIT_EVENT);
+        }
+        Command::Run(options) => options,
+    };
+    let filter = options
+        .filter
+        .as_ref()
+        .map(|f| {
+            Filter::new(&f.pattern, f.ignore_case, f.mode).map_err(|err| {
+                let name = match f.mode {
+                    filter::Mode::Exclude => "--exclude",
+                    filter::Mode::Include => "--include",
+                };
+                format!(
+                    "invalid {name} regular expression \"{}\": {err}",
+                    String::from_utf8_lossy(&f.pattern)
+                )
+            })
+        })
+        .transpose()?;
+    let list = PathList::gather(options.fromfile.as_ref(), &options.paths)?;
+    if list.watch.is_empty() {
+        return Err("no files specified to watch".into());
+    }
+    // Monitor mode ends cleanly on SIGINT/SIGTERM; a single wait keeps the
+    // default (the signal ends it, as it ends inotifywait).
+    let signals = if options.monitor {
+        Some(sys::Signals::block().map_err(|err| format!("cannot set up signal handling: {err}"))?)
+    } else {
+        None
+    };
+    let out = open_output(&options)?;
+
+    if options.quiet == 0 {
+        eprintln!(
+            "{}",
+            if options.recursive {
+                "Setting up watches.  Beware: since -r was given, this may take a while!"
+            } else {
+                "Setting up watches."
+            }
+        );
+    }
+    let mut source = make_source(&options, &list)?;
+    for path in &list.watch {
+        source.add(path).map_err(|err| err.to_string())?;
+    }
+    if options.quiet == 0 {
+        eprintln!("Watches established.");
+    }
+
+    let mut printer = Printer::new(&options, filter, out);
+    event_loop(&options, source.as_mut(), signals.as_ref(), &mut printer)
+}
+
+/// Builds the event source for the options.
+fn make_source(options: &Options, _list: &PathList) -> Result<Box<dyn Source>, String> {
+    if options.recursive {
+        return Err("-r is not yet supported".into());
+    }
+    Ok(Box::new(
+        source::Flat::new(options.watch).map_err(|err| err.to_string())?,
+    ))
+}
+
+/// Standard output, or `--outfile` opened for appending (created 0600, as
+/// inotifywait does).
+fn open_output(options: &Options) -> Result<Box<dyn Write>, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match &options.outfile {
+        None => Ok(Box::new(io::stdout().lock())),
+        Some(path) => std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(path)
+            .map(|f| Box::new(f) as Box<dyn Write>)
+            .map_err(|err| {
+                format!(
+                    "cannot open --outfile \"{}\": {err}",
+                    path.to_string_lossy()
+                )
+            }),
+    }
+}
+
+/// Why the event loop ended.
+enum Stop {
+    /// Exit with this status.
+    Exit(u8),
+    /// Writing failed.
+    Write(io::Error),
+}
+
+/// Decides, per event, what to print and whether to stop.
+struct Printer {
+    monitor: bool,
+    quiet: u8,
+    report: EventMask,
+    filter: Option<Filter>,
+    output: Output,
+    timefmt: Option<std::ffi::CString>,
+    out: Box<dyn Write>,
+    line: Vec<u8>,
+}
+
+impl Printer {
+    fn new(options: &Options, filter: Option<Filter>, out: Box<dyn Write>) -> Self {
+        Self {
+            monitor: options.monitor,
+            quiet: options.quiet,
+            report: options.report,
+            filter,
+            output: options.output.clone(),
+            timefmt: options.timefmt.clone(),
+            out,
+            line: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Handles one item; `Break` carries why the loop must stop.
+    fn item(&mut self, item: Item<'_>) -> ControlFlow<Stop> {
+        let line = match item {
+            Item::Notice(text) => {
+                if self.quiet == 0 {
+                    eprintln!("zinotify: {text}");
+                }
+                return ControlFlow::Continue(());
+            }
+            Item::Event(line) => line,
+        };
+        let overflow = line.mask.contains(EventMask::Q_OVERFLOW);
+        // An overflow has no path to filter on, and must never be hidden.
+        if !overflow {
+            if let Some(filter) = &mut self.filter {
+                if !filter.passes(line.watch, line.name) {
+                    return ControlFlow::Continue(());
+                }
+            }
+        }
+        if self.quiet < 2 && (overflow || line.mask.intersects(self.report)) {
+            if let Err(err) = self.print(&line) {
+                return ControlFlow::Break(Stop::Write(err));
+            }
+        }
+        if self.monitor {
+            ControlFlow::Continue(())
+        } else if line.mask.intersects(self.report) {
+            ControlFlow::Break(Stop::Exit(EXIT_EVENT))
+        } else {
+            ControlFlow::Break(Stop::Exit(EXIT_FAILURE))
+        }
+    }
+
+    /// Writes one event and flushes it, so a pipe sees it at once.
+    fn print(&mut self, line: &Line<'_>) -> io::Result<()> {
+        self.line.clear();
+        match &self.output {
+            Output::Csv => format::csv_line(line, &mut self.line),
+            Output::Format(format) => {
+                let timefmt = &self.timefmt;
+                let mut time = |out: &mut Vec<u8>| {
+                    if let Some(fmt) = timefmt {
+                        sys::format_local_time(fmt, out);
+                    }
+                };
+                format.render(line, &mut time, &mut self.line);
+            }
+        }
+        self.out.write_all(&self.line)?;
+        self.out.flush()
+    }
+}
+
+/// Epoll tokens.
+const SOURCE: u64 = 0;
+const SIGNAL: u64 = 1;
+
+/// Waits for events, signals and the timeout until one ends the command.
+fn event_loop(
+    options: &Options,
+    source: &mut dyn Source,
+    signals: Option<&sys::Signals>,
+    printer: &mut Printer,
+) -> Result<u8, String> {
+    let fail = |err: rustix::io::Errno| format!("cannot wait for events: {}", io::Error::from(err));
+    let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail)?;
+    epoll::add(
+        &epoll,
+        source.fd(),
+        epoll::EventData::new_u64(SOURCE),
+        epoll::EventFlags::IN,
+    )
+    .map_err(fail)?;
+    if let Some(signals) = signals {
+        epoll::add(
+            &epoll,
+            signals,
+            epoll::EventData::new_u64(SIGNAL),
+            epoll::EventFlags::IN,
+        )
+        .map_err(fail)?;
+    }
+    let mut deadline = options.timeout.map(|t| Instant::now() + t);
+    let mut ready = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 2];
+    loop {
+        let left = deadline.map(|d| to_timespec(d.saturating_duration_since(Instant::now())));
+        let events = match epoll::wait(&epoll, &mut ready, left.as_ref()) {
+            Ok((events, _)) => events,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(err) => return Err(fail(err)),
+        };
+        if events.is_empty() {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(EXIT_TIMEOUT);
+            }
+            continue;
+        }
+        let ready_for = |token| events.iter().any(|e| e.data.u64() == token);
+        if ready_for(SIGNAL) && signals.is_some_and(sys::Signals::pending) {
+            return Ok(EXIT_EVENT);
+        }
+        if ready_for(SOURCE) {
+            deadline = options.timeout.map(|t| Instant::now() + t);
+            let mut stop = None;
+            let flow = source
+                .drain(&mut |item| match printer.item(item) {
+                    ControlFlow::Continue(()) => ControlFlow::Continue(()),
+                    ControlFlow::Break(why) => {
+                        stop = Some(why);
+                        ControlFlow::Break(())
+                    }
+                })
+                .map_err(|err| err.to_string())?;
+            match (flow, stop) {
+                (ControlFlow::Break(()), Some(Stop::Exit(code))) => return Ok(code),
+                (ControlFlow::Break(()), Some(Stop::Write(err))) => {
+                    // A reader that went away (`| head -1`) ends us quietly.
+                    if err.kind() == io::ErrorKind::BrokenPipe {
+                        return Ok(EXIT_EVENT);
+                    }
+                    return Err(format!("cannot write events: {err}"));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A wait as the kernel's `timespec`, capped where epoll_wait is happy.
+fn to_timespec(d: Duration) -> rustix::time::Timespec {
+    let d = d.min(Duration::from_secs(86_400));
+    rustix::time::Timespec {
+        tv_sec: d.as_secs() as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}

@@ -1,0 +1,100 @@
+//! The paths to watch and the `@path` exclusions, from `--fromfile` (first)
+//! and the command line, as inotifywait gathers them.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::ffi::OsStringExt;
+
+/// What to watch, and which directories not to enter (`@path`; used by
+/// `-r` only, as in inotifywait).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PathList {
+    /// Paths to watch, in order, as raw bytes.
+    pub watch: Vec<Vec<u8>>,
+    /// Directories excluded from recursive watching, as raw bytes.
+    pub exclude: Vec<Vec<u8>>,
+}
+
+impl PathList {
+    /// Sorts one entry: `@path` excludes `path`; a lone `@` and an empty
+    /// entry are skipped.
+    fn push(&mut self, entry: &[u8]) {
+        match entry {
+            [] | [b'@'] => {}
+            [b'@', rest @ ..] => self.exclude.push(rest.to_vec()),
+            _ => self.watch.push(entry.to_vec()),
+        }
+    }
+
+    /// Gathers the entries of `fromfile` (one per line; `-` is standard
+    /// input), then the path arguments.
+    pub fn gather(fromfile: Option<&OsString>, args: &[OsString]) -> Result<Self, String> {
+        let mut list = Self::default();
+        if let Some(file) = fromfile {
+            let mut text = Vec::new();
+            let read = if file.as_encoded_bytes() == b"-" {
+                std::io::stdin().lock().read_to_end(&mut text)
+            } else {
+                std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut text))
+            };
+            read.map_err(|err| {
+                format!(
+                    "cannot read --fromfile \"{}\": {err}",
+                    file.to_string_lossy()
+                )
+            })?;
+            for line in text.split(|&b| b == b'\n') {
+                list.push(line);
+            }
+        }
+        for arg in args {
+            list.push(&arg.clone().into_vec());
+        }
+        Ok(list)
+    }
+
+    /// Whether `dir` (with or without a trailing `/`) is excluded.
+    #[allow(dead_code)] // for -r, which lands with the tree
+    pub fn is_excluded(&self, dir: &[u8]) -> bool {
+        let trim = |p: &[u8]| {
+            p.strip_suffix(b"/")
+                .map(<[u8]>::to_vec)
+                .unwrap_or_else(|| p.to_vec())
+        };
+        let dir = trim(dir);
+        self.exclude.iter().any(|e| trim(e) == dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fromfile_lines_come_first_and_at_signs_exclude() {
+        let dir = std::env::temp_dir().join(format!("zinotify-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("list");
+        std::fs::write(&file, b"a\n@a/skip\n\n@\nb with space\n").unwrap();
+        let args = [
+            OsString::from("c"),
+            OsString::from("@c/x/"),
+            OsString::from(""),
+        ];
+        let list = PathList::gather(Some(&file.into_os_string()), &args).unwrap();
+        assert_eq!(list.watch, [&b"a"[..], b"b with space", b"c"]);
+        assert_eq!(list.exclude, [&b"a/skip"[..], b"c/x/"]);
+        assert!(list.is_excluded(b"c/x") && list.is_excluded(b"a/skip/"));
+        assert!(!list.is_excluded(b"a"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_fromfile_is_an_error_naming_it() {
+        let err = PathList::gather(Some(&OsString::from("/nonexistent/list")), &[]).unwrap_err();
+        assert!(
+            err.contains("/nonexistent/list") && err.contains("No such file"),
+            "{err}"
+        );
+    }
+}
