@@ -453,7 +453,12 @@ mod tests {
         ));
         // `--exclude` is a prefix of `--excludei` but an exact match wins;
         // `--ex` is ambiguous.
-        assert!(run(&["--ex", "x", "d"]).err().unwrap().contains("ambiguous"));
+        assert!(
+            run(&["--ex", "x", "d"])
+                .err()
+                .unwrap()
+                .contains("ambiguous")
+        );
     }
 
     #[test]

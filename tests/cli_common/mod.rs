@@ -1,0 +1,180 @@
+//! Helpers shared by the command's tests: temporary directories, watchers
+//! run as child processes, and finding inotifywait.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// A directory under the system's temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Creates `<tmp>/zinotify-<tag>-<pid>-<n>`.
+    pub fn new(tag: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("zinotify-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The `zinotify` binary Cargo built for these tests.
+pub fn zinotify() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zinotify"))
+}
+
+/// Whether `inotifywait` can be run. When it cannot: with `CI` set this
+/// panics (CI must run the comparison), otherwise it says the test is
+/// skipped and returns false.
+pub fn have_inotifywait(test: &str) -> bool {
+    let found = Command::new("inotifywait")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: inotifywait is missing but CI is set (apt-get install inotify-tools)"
+        );
+        eprintln!("{test}: skipped, inotifywait is not installed (apt-get install inotify-tools)");
+    }
+    found
+}
+
+/// A watcher running as a child process, its output collected.
+pub struct Watcher {
+    child: Child,
+    stdout: thread::JoinHandle<Vec<u8>>,
+    stderr: thread::JoinHandle<Vec<u8>>,
+}
+
+/// What a watcher printed, and how it ended.
+pub struct Output {
+    /// Standard output, raw bytes.
+    pub stdout: Vec<u8>,
+    /// Standard error, raw bytes.
+    pub stderr: Vec<u8>,
+    /// The exit status.
+    pub status: ExitStatus,
+}
+
+impl Watcher {
+    /// Starts `cmd` and waits (up to 20 s) until it has printed
+    /// "Watches established." on standard error.
+    pub fn start(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn watcher");
+        let mut out = child.stdout.take().unwrap();
+        let stdout = thread::spawn(move || {
+            let mut buf = Vec::new();
+            out.read_to_end(&mut buf).unwrap();
+            buf
+        });
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        let stderr = thread::spawn(move || {
+            let mut reader = BufReader::new(err);
+            let mut all = Vec::new();
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                if line == b"Watches established.\n" {
+                    let _ = ready_tx.send(());
+                }
+                all.append(&mut line);
+            }
+            all
+        });
+        ready_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the watcher did not print \"Watches established.\"");
+        Self {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Sends `signal` (a `kill` name such as `TERM`) to the watcher.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Stops the watcher with SIGTERM and collects its output.
+    pub fn stop(self) -> Output {
+        self.signal("TERM");
+        self.wait()
+    }
+
+    /// Waits for the watcher to exit on its own and collects its output.
+    pub fn wait(mut self) -> Output {
+        let status = self.child.wait().unwrap();
+        Output {
+            stdout: self.stdout.join().unwrap(),
+            stderr: self.stderr.join().unwrap(),
+            status,
+        }
+    }
+}
+
+/// Reads `stderr` until "Watches established." (for a child spawned by
+/// hand); returns what came before it.
+pub fn wait_established(stderr: &mut impl Read) -> String {
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"Watches established.\n") {
+        let n = stderr.read(&mut byte).unwrap();
+        assert!(
+            n > 0,
+            "stderr closed before \"Watches established.\": {}",
+            seen.escape_ascii()
+        );
+        seen.push(byte[0]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// Splits output into lines (without the newline).
+pub fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+    bytes
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Shows bytes readably in assertion messages.
+pub fn show(lines: &[Vec<u8>]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{}\n", l.escape_ascii()))
+        .collect()
+}
