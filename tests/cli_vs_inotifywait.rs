@@ -91,7 +91,10 @@ fn start(program: Command, extra: &[&str], path: &Path) -> Watcher {
 /// Runs `script` once under one zinotify and one inotifywait per format,
 /// all watching at once, and returns (zinotify lines, inotifywait lines)
 /// per format.
-fn both(extra: &[&str], path: &Path, script: impl FnOnce()) -> Vec<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+/// Output lines of zinotify and of inotifywait, for one format.
+type Pair = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn both(extra: &[&str], path: &Path, script: impl FnOnce()) -> Vec<Pair> {
     let watchers: Vec<(Watcher, Watcher)> = FORMATS
         .iter()
         .map(|format| {
@@ -211,8 +214,12 @@ fn event_names_match_inotifywait_for_real_masks() {
         std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap()
     });
     step(&|| std::fs::create_dir(&sub).unwrap());
-    step(&|| drop(std::fs::read_dir(&sub).unwrap().count()));
-    step(&|| drop(std::fs::read_dir(&dir).unwrap().count()));
+    step(&|| {
+        std::fs::read_dir(&sub).unwrap().count();
+    });
+    step(&|| {
+        std::fs::read_dir(&dir).unwrap().count();
+    });
     step(&|| std::fs::rename(&sub, dir.join("sub2")).unwrap());
     step(&|| std::fs::rename(&f, dir.join("g")).unwrap());
     step(&|| std::fs::remove_file(dir.join("g")).unwrap());
