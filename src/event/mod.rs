@@ -259,6 +259,13 @@ impl<'a> Iterator for Events<'a> {
             name,
         }))
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Every item takes at least one byte (an event a whole header), and
+        // a non-empty rest yields at least one item, an event or an error.
+        let left = self.remaining().len();
+        (usize::from(left > 0), Some(left.div_ceil(HEADER_LEN)))
+    }
 }
 
 impl core::iter::FusedIterator for Events<'_> {}
