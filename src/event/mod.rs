@@ -68,8 +68,10 @@ pub struct Event<'a> {
     pub mask: EventMask,
     /// Ties an `IN_MOVED_FROM` to its `IN_MOVED_TO`; 0 otherwise.
     pub cookie: u32,
-    /// The raw, padded name length the kernel reported (a multiple of 16, or
-    /// 0). Not the length of [`name`](Self::name).
+    /// The raw, padded name length from the header: what the kernel reports
+    /// is 0 or a multiple of 16, but any `len` whose bytes are in the buffer
+    /// and hold a NUL is accepted. Not the length of [`name`](Self::name);
+    /// the record takes `16 + len` bytes.
     pub len: u32,
     /// The file name, without its NUL padding; empty for an event on the
     /// watched object itself. Raw bytes: Linux names need not be UTF-8.
@@ -178,7 +180,7 @@ impl std::error::Error for ParseError {}
 /// let masks: Vec<_> = Events::new(&buf[..len]).map(|e| e.unwrap().mask).collect();
 /// assert_eq!(masks, [EventMask::CREATE, EventMask::DELETE]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Events<'a> {
     /// The bytes not yet parsed: a suffix of the buffer, empty once done.
     rest: &'a [u8],
@@ -217,6 +219,17 @@ impl<'a> Events<'a> {
         // Stop here: what follows a malformed record cannot be framed.
         self.rest = &[];
         ParseError { offset, kind }
+    }
+}
+
+impl fmt::Debug for Events<'_> {
+    /// Where it is and how much is left, not the bytes themselves (a
+    /// read buffer is often 64 KiB).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Events")
+            .field("offset", &self.offset())
+            .field("remaining", &self.rest.len())
+            .finish()
     }
 }
 
