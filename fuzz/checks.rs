@@ -5,11 +5,13 @@
 //! `tests/fuzz_corpus.rs` replays every corpus file through the same entry
 //! points, and `tests/parse_props.rs` drives the same checks from proptest.
 //!
-//! Each fuzz target `T` has an entry point `pub fn T(data: &[u8])` here that
+//! Each fuzz target `T` has an entry point `fn(data: &[u8])` here that
 //! decodes the raw fuzz input and panics if an invariant breaks. A new target
-//! adds its entry point (here or in a module of its own), a
+//! adds its entry point (here, or in a module of its own: `pub mod t;` here
+//! loads `fuzz/t.rs` both as the library and under `#[path]`), a
 //! `fuzz_targets/T.rs` that calls it, a `[[bin]]` in `Cargo.toml`, a
-//! `corpus/T/` directory, and one line in `tests/fuzz_corpus.rs`.
+//! `corpus/T/` directory with seeds, and one line in `tests/fuzz_corpus.rs`
+//! (whose tests fail if the corpus or that line is missing).
 
 use arbitrary::Unstructured;
 use zinotify::event::{HEADER_LEN, NAME_MAX, padded_name_len};
