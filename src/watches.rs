@@ -1,0 +1,343 @@
+//! A bounded, heap-free table of flat watches: watch descriptor ↔ path.
+//!
+//! The engine hands out bare [`WatchDescriptor`]s; [`Watches`] remembers which
+//! path each one was added for, so an event comes out with its watch path
+//! ([`WatchedEvent`]), as PyInotify's `(header, type_names, watch_path,
+//! filename)`.
+//!
+//! ## Storage
+//!
+//! The caller owns the storage and chooses its size: an array of [`Slot`]s
+//! (one per watched path) and a byte array that holds the paths back to back.
+//! Anything that is `AsRef`/`AsMut` of those slices works:
+//!
+//! - fixed arrays, sized at build time, usable in a `static` (the
+//!   constructor is `const`): [`FixedWatches`];
+//! - a `Vec`/`Box<[_]>` the caller allocated, sized at run time (say from
+//!   `/proc/sys/fs/inotify/max_user_watches`);
+//! - borrowed `&mut [Slot]` and `&mut [u8]`.
+//!
+//! ```
+//! use std::sync::Mutex;
+//! use zinotify::{FixedWatches, Inotify, Slot, Watches, WatchMask};
+//!
+//! // Build-time capacity, in a static: 64 paths, 8 KiB of path bytes.
+//! static TABLE: Mutex<FixedWatches<64, 8192>> = Mutex::new(FixedWatches::fixed());
+//!
+//! // Run-time capacity, storage allocated by the caller.
+//! let mut sized = Watches::new((vec![Slot::EMPTY; 1000], vec![0u8; 1000 * 64]));
+//!
+//! let inotify = Inotify::new()?;
+//! let tmp = std::env::temp_dir();
+//! let wd = TABLE.lock().unwrap().add(&inotify, &tmp, WatchMask::CREATE)?;
+//! assert_eq!(sized.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+//! assert_eq!(sized.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
+//! # Ok::<(), zinotify::Error>(())
+//! ```
+//!
+//! ## Rules
+//!
+//! - **A path already in the table** is not added again: [`Watches::add`]
+//!   returns its descriptor without a system call, and the watch keeps its
+//!   mask (as PyInotify does). To change a mask, remove the watch first, or
+//!   use [`Inotify::add_watch`] directly.
+//! - **Aliases**: two paths can reach the same inode (a hard link, a symlink,
+//!   `dir` and `dir/.`); the kernel then returns the same descriptor and
+//!   *replaces* the watch's mask with the new one (unless
+//!   [`WatchMask::MASK_ADD`]). The table **keeps every alias**: each path
+//!   stays findable with [`Watches::wd`], and [`Watches::aliases`] lists them.
+//!   Events are reported with the **first** path added for that descriptor
+//!   ([`Watches::path`]). Removing any alias removes the kernel's one watch,
+//!   hence all aliases.
+//! - **Removal** takes two steps, like the kernel's: [`Watches::remove`] asks
+//!   the kernel to drop the watch, and the entry stays (so events still queued
+//!   for it keep their path) until its `IN_IGNORED` event is handed to
+//!   [`Watches::forget`]. The [`Watcher`](crate::Watcher) loop does that
+//!   itself, after the `IN_IGNORED` event was handed out. A removed path is
+//!   no longer found by [`Watches::wd`], so it can be added again at once.
+//! - **Full**: adding to a full table is [`ErrorKind::TableFull`] (no slot
+//!   left) or [`ErrorKind::PathStorageFull`] (no room for the path's bytes).
+//!   Room is checked *before* the system call, so a refused add never leaves
+//!   a kernel watch behind, and the table is unchanged.
+
+use crate::error::{Error, ErrorKind, Operation};
+use crate::event::Event;
+use crate::inotify::{Inotify, WatchDescriptor};
+use crate::mask::WatchMask;
+use crate::path::PathBytes;
+use crate::watched::WatchedEvent;
+
+/// One entry of a [`Watches`] table: a descriptor and where its path lies in
+/// the table's path bytes. Opaque; create storage with [`Slot::EMPTY`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    wd: i32,
+    start: u32,
+    len: u16,
+    /// `inotify_rm_watch` succeeded; waiting for the `IN_IGNORED`.
+    removing: bool,
+}
+
+impl Slot {
+    /// An unused slot, to fill storage with: `[Slot::EMPTY; N]`.
+    pub const EMPTY: Self = Self {
+        wd: -1,
+        start: 0,
+        len: 0,
+        removing: false,
+    };
+}
+
+/// Storage for a [`Watches`] table: slots and path bytes.
+///
+/// Implemented for every pair `(S, B)` where `S` is `AsRef`/`AsMut<[Slot]>`
+/// and `B` is `AsRef`/`AsMut<[u8]>`: arrays, `Vec`s, boxed or borrowed
+/// slices.
+pub trait Storage {
+    /// The slots and the path bytes, to read.
+    fn parts(&self) -> (&[Slot], &[u8]);
+    /// The slots and the path bytes, to change.
+    fn parts_mut(&mut self) -> (&mut [Slot], &mut [u8]);
+}
+
+impl<S, B> Storage for (S, B)
+where
+    S: AsRef<[Slot]> + AsMut<[Slot]>,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    fn parts(&self) -> (&[Slot], &[u8]) {
+        (self.0.as_ref(), self.1.as_ref())
+    }
+    fn parts_mut(&mut self) -> (&mut [Slot], &mut [u8]) {
+        (self.0.as_mut(), self.1.as_mut())
+    }
+}
+
+/// A [`Watches`] table in fixed arrays: `N` paths, `BYTES` bytes of paths.
+pub type FixedWatches<const N: usize, const BYTES: usize> = Watches<([Slot; N], [u8; BYTES])>;
+
+/// A bounded table of flat watches: descriptor → path and path →
+/// descriptor, in storage the caller owns. See the [module docs](self) for
+/// the rules on duplicates, aliases, removal and a full table.
+///
+/// Looking up a descriptor is a binary search (events are resolved with it);
+/// looking up a path is a linear scan (only adds and removals do it).
+#[derive(Clone, Debug)]
+pub struct Watches<T> {
+    storage: T,
+    /// Slots in use: `slots[..len]`, sorted by descriptor, aliases of one
+    /// descriptor in the order they were added.
+    len: usize,
+    /// Path bytes in use: `bytes[..used]`, packed with no gaps.
+    used: usize,
+}
+
+impl<const N: usize, const BYTES: usize> FixedWatches<N, BYTES> {
+    /// An empty table in fixed arrays; `const`, so it can initialise a
+    /// `static`.
+    pub const fn fixed() -> Self {
+        Self::new(([Slot::EMPTY; N], [0; BYTES]))
+    }
+}
+
+impl<T: Storage> Watches<T> {
+    /// An empty table over `storage`: `(slots, path_bytes)`. Whatever the
+    /// storage held before is ignored.
+    pub const fn new(storage: T) -> Self {
+        Self {
+            storage,
+            len: 0,
+            used: 0,
+        }
+    }
+
+    /// How many paths the table can hold.
+    pub fn capacity(&self) -> usize {
+        self.storage.parts().0.len()
+    }
+
+    /// How many bytes of paths the table can hold.
+    pub fn byte_capacity(&self) -> usize {
+        self.storage.parts().1.len()
+    }
+
+    /// How many paths (aliases included) are in the table.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the table holds no path.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Watches `path` through `inotify` and records it: see
+    /// [`Inotify::add_watch`] for the system call, and the [module
+    /// docs](self) for duplicates and aliases.
+    ///
+    /// Errors: whatever [`Inotify::add_watch`] returns, or
+    /// [`ErrorKind::TableFull`] / [`ErrorKind::PathStorageFull`], checked
+    /// before the system call so nothing is left behind.
+    pub fn add<P: PathBytes + ?Sized>(
+        &mut self,
+        inotify: &Inotify,
+        path: &P,
+        mask: WatchMask,
+    ) -> Result<WatchDescriptor, Error> {
+        let path = path.path_bytes();
+        if let Some(wd) = self.wd(path) {
+            return Ok(wd);
+        }
+        let (slots, bytes) = self.storage.parts();
+        let full = if self.len == slots.len() {
+            Some(ErrorKind::TableFull {
+                capacity: slots.len(),
+            })
+        } else if bytes.len() - self.used < path.len() {
+            Some(ErrorKind::PathStorageFull {
+                capacity: bytes.len(),
+            })
+        } else {
+            None
+        };
+        if let Some(kind) = full {
+            return Err(Error::new(Operation::AddWatch, kind).with_path(path));
+        }
+        let wd = inotify.add_watch(path, mask)?;
+        self.insert(wd.raw(), path);
+        Ok(wd)
+    }
+
+    /// Asks the kernel to stop watching `path`'s watch ([`Inotify::remove_watch`])
+    /// and returns its descriptor. The entry (and its aliases) stays until
+    /// its `IN_IGNORED` is given to [`forget`](Self::forget), but `path` is
+    /// no longer found by [`wd`](Self::wd).
+    ///
+    /// A path not in the table is [`ErrorKind::NotWatched`].
+    pub fn remove_path<P: PathBytes + ?Sized>(
+        &mut self,
+        inotify: &Inotify,
+        path: &P,
+    ) -> Result<WatchDescriptor, Error> {
+        let path = path.path_bytes();
+        let Some(wd) = self.wd(path) else {
+            return Err(Error::new(Operation::RemoveWatch, ErrorKind::NotWatched).with_path(path));
+        };
+        self.remove(inotify, wd)
+            .map_err(|err| err.with_path(path))?;
+        Ok(wd)
+    }
+
+    /// Asks the kernel to stop watching `wd` ([`Inotify::remove_watch`]); its
+    /// entries stay until its `IN_IGNORED` is given to
+    /// [`forget`](Self::forget). A descriptor not in the table is still passed
+    /// to the kernel (it may be a watch added around the table).
+    pub fn remove(&mut self, inotify: &Inotify, wd: WatchDescriptor) -> Result<(), Error> {
+        inotify.remove_watch(wd)?;
+        let range = self.range_of(wd.raw());
+        for slot in &mut self.storage.parts_mut().0[range] {
+            slot.removing = true;
+        }
+        Ok(())
+    }
+
+    /// Drops every entry of `wd`: call it with the descriptor of each
+    /// `IN_IGNORED` event, after using the event's watch path. Does nothing
+    /// for a descriptor not in the table.
+    pub fn forget(&mut self, wd: WatchDescriptor) {
+        let range = self.range_of(wd.raw());
+        if range.is_empty() {
+            return;
+        }
+        let (slots, bytes) = self.storage.parts_mut();
+        for i in range.clone().rev() {
+            let Slot { start, len, .. } = slots[i];
+            let (start, len) = (start as usize, usize::from(len));
+            // Close the gap in the path bytes, then shift the offsets of the
+            // paths that lay after it.
+            bytes.copy_within(start + len..self.used, start);
+            self.used -= len;
+            for slot in &mut slots[..self.len] {
+                if slot.start as usize > start {
+                    slot.start -= len as u32;
+                }
+            }
+        }
+        slots.copy_within(range.end..self.len, range.start);
+        self.len -= range.len();
+    }
+
+    /// The path events of `wd` are reported with: the first path added for
+    /// it. `None` for a descriptor not in the table (and for `-1`, overflow).
+    pub fn path(&self, wd: WatchDescriptor) -> Option<&[u8]> {
+        let range = self.range_of(wd.raw());
+        (!range.is_empty()).then(|| self.path_at(range.start))
+    }
+
+    /// Every path recorded for `wd`, first one first (see the module docs on
+    /// aliases).
+    pub fn aliases(&self, wd: WatchDescriptor) -> impl Iterator<Item = &[u8]> + '_ {
+        self.range_of(wd.raw()).map(|i| self.path_at(i))
+    }
+
+    /// The descriptor `path` is watched with, if it is in the table and not
+    /// being removed. Compares bytes: `/tmp` and `/tmp/` are different paths.
+    pub fn wd<P: PathBytes + ?Sized>(&self, path: &P) -> Option<WatchDescriptor> {
+        let path = path.path_bytes();
+        let slots = &self.storage.parts().0[..self.len];
+        (0..self.len)
+            .find(|&i| !slots[i].removing && self.path_at(i) == path)
+            .map(|i| WatchDescriptor::from_raw(slots[i].wd))
+    }
+
+    /// Every entry, by descriptor: `(wd, path)`, aliases included.
+    pub fn iter(&self) -> impl Iterator<Item = (WatchDescriptor, &[u8])> + '_ {
+        let slots = &self.storage.parts().0[..self.len];
+        (0..self.len).map(|i| (WatchDescriptor::from_raw(slots[i].wd), self.path_at(i)))
+    }
+
+    /// Pairs an event with its watch path (`None` for overflow and for
+    /// descriptors not in the table). Pure lookup: an `IN_IGNORED` still
+    /// needs [`forget`](Self::forget) afterwards.
+    #[inline]
+    pub fn resolve<'a>(&'a self, event: Event<'a>) -> WatchedEvent<'a> {
+        WatchedEvent {
+            watch_path: self.path(WatchDescriptor::from_raw(event.wd)),
+            event,
+        }
+    }
+
+    /// The slots of `wd`: a binary search for the first, then its aliases.
+    #[inline]
+    fn range_of(&self, wd: i32) -> core::ops::Range<usize> {
+        let slots = &self.storage.parts().0[..self.len];
+        let start = slots.partition_point(|s| s.wd < wd);
+        let end = start + slots[start..].iter().take_while(|s| s.wd == wd).count();
+        start..end
+    }
+
+    fn path_at(&self, i: usize) -> &[u8] {
+        let (slots, bytes) = self.storage.parts();
+        let Slot { start, len, .. } = slots[i];
+        &bytes[start as usize..start as usize + usize::from(len)]
+    }
+
+    /// Records `path` for `wd`; the caller checked there is room.
+    fn insert(&mut self, wd: i32, path: &[u8]) {
+        let (slots, bytes) = self.storage.parts_mut();
+        let start = self.used;
+        bytes[start..start + path.len()].copy_from_slice(path);
+        self.used += path.len();
+        // After the entries of `wd` already there: aliases keep their order.
+        let at = slots[..self.len].partition_point(|s| s.wd <= wd);
+        slots.copy_within(at..self.len, at + 1);
+        slots[at] = Slot {
+            wd,
+            start: start as u32,
+            // `add_watch` refused paths of PATH_MAX (4096) bytes or more.
+            len: path.len() as u16,
+            removing: false,
+        };
+        self.len += 1;
+    }
+}
