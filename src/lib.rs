@@ -45,7 +45,7 @@
 //!   errors. Without it the crate is `#![no_std]` and uses no `alloc`.
 //! - `cli` (default): the `zinotify` command.
 
-#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
