@@ -35,7 +35,7 @@ extern "C" fn rust_eh_personality() {}
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut out = Out::new();
-    let _ = write!(out, "panic: {info}\n");
+    let _ = writeln!(out, "panic: {info}");
     out.flush();
     // SAFETY: abort has no preconditions.
     unsafe { abort() }
@@ -129,12 +129,12 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let status = loop {
         match watcher.next() {
             Some(Ok(Next::Event(event))) => {
-                let _ = write!(out, "{event}\n");
+                let _ = writeln!(out, "{event}");
                 break 0;
             }
             Some(Ok(Next::Idle)) => continue,
             other => {
-                let _ = write!(out, "no event: {other:?}\n");
+                let _ = writeln!(out, "no event: {other:?}");
                 break 1;
             }
         }
