@@ -152,13 +152,20 @@ impl Inotify {
     /// whether events are ready. An interrupted wait (`EINTR`) is resumed
     /// with the time that is left, measured on `CLOCK_MONOTONIC`.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool, Error> {
-        let deadline = timeout.map(|t| add(now(), t));
+        // The clock is read once per call, and again only after an EINTR:
+        // this sits on the hot path of every loop.
+        let start = timeout.filter(|t| !t.is_zero()).map(|_| now());
         let mut ready = [MaybeUninit::<epoll::Event>::uninit(); 1];
+        let mut left = timeout;
         loop {
-            let left = deadline.map(|d| to_timespec(d.saturating_sub(now())));
-            match epoll::wait(&self.epoll, &mut ready, left.as_ref()) {
+            let spec = left.map(to_timespec);
+            match epoll::wait(&self.epoll, &mut ready, spec.as_ref()) {
                 Ok((events, _)) => return Ok(!events.is_empty()),
-                Err(Errno::INTR) => continue,
+                Err(Errno::INTR) => {
+                    if let (Some(start), Some(timeout)) = (start, timeout) {
+                        left = Some(timeout.saturating_sub(now().saturating_sub(start)));
+                    }
+                }
                 Err(errno) => return Err(Error::from_errno(Operation::Wait, errno)),
             }
         }
