@@ -94,7 +94,7 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
             .unwrap()
             .config(Config {
                 block: Duration::from_millis(100),
-                timeout: Some(Duration::from_secs(10)),
+                timeout: Some(Duration::from_secs(60)),
                 ..Config::default()
             });
             let (mut received, mut overflows) = (0usize, 0usize);
