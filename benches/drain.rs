@@ -30,7 +30,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
-use zinotify::{Config, FixedWatches, Next, WatchMask, Watcher};
+use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 const SENTINEL: &[u8] = b"zz-end";
 const BUF: usize = 65536;
@@ -203,9 +203,9 @@ impl Reader {
                     vec![0u8; BUF].into_boxed_slice(),
                 )
                 .unwrap()
-                .config(Config {
+                .config(WatcherConfig {
                     coalesce,
-                    ..Config::default()
+                    ..WatcherConfig::default()
                 });
                 Reader::Watcher(Box::new(watcher))
             }

@@ -10,17 +10,17 @@
 //! | PyInotify | zinotify |
 //! |---|---|
 //! | `Inotify(paths=[...])` | [`Watcher::from_paths`] (watched in order) |
-//! | `block_duration_s=1` | [`Config::block`] (default 1 s) |
+//! | `block_duration_s=1` | [`WatcherConfig::block`] (default 1 s) |
 //! | `event_gen()` | `while let Some(next) = watcher.next()` |
-//! | `None` after an empty cycle, `yield_nones` | [`Next::Idle`], [`Config::yield_idle`] |
-//! | `timeout_s` (since the last event) | [`Config::timeout`], then [`Next::TimedOut`] |
-//! | `terminal_events` (raise) | [`Config::terminal`], then [`Next::Terminal`] |
+//! | `None` after an empty cycle, `yield_nones` | [`Next::Idle`], [`WatcherConfig::yield_idle`] |
+//! | `timeout_s` (since the last event) | [`WatcherConfig::timeout`], then [`Next::TimedOut`] |
+//! | `terminal_events` (raise) | [`WatcherConfig::terminal`], then [`Next::Terminal`] |
 //! | `filter_predicate` | [`Watcher::filter`], [`Verdict`] (can also stop) |
 //! | drops `IN_Q_OVERFLOW` with its `wd == -1` | always handed out, with no watch path |
 //!
 //! ```
 //! use std::time::Duration;
-//! use zinotify::{Config, FixedWatches, Next, Watcher, WatchMask};
+//! use zinotify::{WatcherConfig, FixedWatches, Next, Watcher, WatchMask};
 //!
 //! let dir = std::env::temp_dir().join(format!("zinotify-adapter-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir).unwrap();
@@ -31,7 +31,7 @@
 //!     FixedWatches::<8, 1024>::fixed(),
 //!     [0u8; 4096],
 //! )?
-//! .config(Config { timeout: Some(Duration::from_millis(300)), ..Config::default() });
+//! .config(WatcherConfig { timeout: Some(Duration::from_millis(300)), ..WatcherConfig::default() });
 //! std::fs::write(dir.join("hello.txt"), b"").unwrap();
 //!
 //! let mut names = Vec::new();
@@ -59,7 +59,7 @@ use core::time::Duration;
 
 /// How a [`Watcher`] loop waits and when it ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
+pub struct WatcherConfig {
     /// How long one cycle blocks in `epoll_wait` (PyInotify's
     /// `block_duration_s`). Default: 1 s.
     pub block: Duration,
@@ -82,7 +82,7 @@ pub struct Config {
     pub coalesce: Option<Duration>,
 }
 
-impl Default for Config {
+impl Default for WatcherConfig {
     fn default() -> Self {
         Self {
             block: Duration::from_secs(1),
@@ -100,11 +100,11 @@ impl Default for Config {
 pub enum Next<'a> {
     /// An event, with its watch path.
     Event(WatchedEvent<'a>),
-    /// A cycle of [`Config::block`] passed with no event (PyInotify's `None`).
+    /// A cycle of [`WatcherConfig::block`] passed with no event (PyInotify's `None`).
     Idle,
-    /// A [terminal](Config::terminal) event: handed out, and the loop ended.
+    /// A [terminal](WatcherConfig::terminal) event: handed out, and the loop ended.
     Terminal(WatchedEvent<'a>),
-    /// [`Config::timeout`] passed with no event; the loop ended.
+    /// [`WatcherConfig::timeout`] passed with no event; the loop ended.
     TimedOut,
     /// The filter returned [`Verdict::Stop`] for this event: it is handed out
     /// (nothing is lost), and the loop ended.
@@ -187,7 +187,7 @@ pub struct Watcher<T, R, F = KeepAll> {
     ended: bool,
     /// When the last event was read, on the monotonic clock.
     last_event: Duration,
-    config: Config,
+    config: WatcherConfig,
     filter: F,
 }
 
@@ -208,7 +208,7 @@ impl<T: Storage, R: AsMut<[u8]>> Watcher<T, R> {
             forget: None,
             ended: false,
             last_event: now(),
-            config: Config::default(),
+            config: WatcherConfig::default(),
             filter: KeepAll,
         })
     }
@@ -232,24 +232,30 @@ impl<T: Storage, R: AsMut<[u8]>> Watcher<T, R> {
 
 impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
     /// Replaces the configuration.
-    pub fn config(mut self, config: Config) -> Self {
+    pub fn config(mut self, config: WatcherConfig) -> Self {
         self.config = config;
         self
     }
 
-    /// Replaces the filter (PyInotify's `filter_predicate`, which can also
-    /// end the loop here).
+    /// Sets the filter to a closure (PyInotify's `filter_predicate`, which
+    /// can also end the loop here). The closure's argument type is inferred.
     ///
     /// ```no_run
     /// # use zinotify::{FixedWatches, Verdict, Watcher, WatchMask};
     /// let watcher = Watcher::from_paths(["/tmp"], WatchMask::ALL_EVENTS,
     ///         FixedWatches::<4, 256>::fixed(), [0u8; 4096])?
-    ///     .filter(|e: &zinotify::WatchedEvent<'_>| {
-    ///         if e.name().ends_with(b".swp") { Verdict::Drop } else { Verdict::Keep }
-    ///     });
+    ///     .filter(|e| if e.name().ends_with(b".swp") { Verdict::Drop } else { Verdict::Keep });
     /// # Ok::<(), zinotify::Error>(())
     /// ```
-    pub fn filter<G: Filter>(self, filter: G) -> Watcher<T, R, G> {
+    pub fn filter<G>(self, filter: G) -> Watcher<T, R, G>
+    where
+        G: FnMut(&WatchedEvent<'_>) -> Verdict,
+    {
+        self.with_filter(filter)
+    }
+
+    /// Sets the filter to any [`Filter`], such as a type of your own.
+    pub fn with_filter<G: Filter>(self, filter: G) -> Watcher<T, R, G> {
         Watcher {
             inotify: self.inotify,
             watches: self.watches,
@@ -265,7 +271,7 @@ impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
     }
 
     /// The configuration, to change between calls.
-    pub fn config_mut(&mut self) -> &mut Config {
+    pub fn config_mut(&mut self) -> &mut WatcherConfig {
         &mut self.config
     }
 
@@ -315,7 +321,7 @@ impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
     }
 
     /// The next step: an event, an idle marker, or an ending. `None` once the
-    /// loop ended. Blocks for at most [`Config::block`] per cycle.
+    /// loop ended. Blocks for at most [`WatcherConfig::block`] per cycle.
     ///
     /// An error (a failed system call, or bytes the parser rejects, after
     /// which the rest of that read is dropped) does not end the loop: the

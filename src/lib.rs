@@ -58,7 +58,7 @@ pub mod path;
 pub mod watched;
 pub mod watches;
 
-pub use adapter::{Config, Filter, KeepAll, Next, Verdict, Watcher};
+pub use adapter::{Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
 pub use error::{Error, ErrorKind, Operation, PATH_MAX};
 pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
 pub use inotify::{Inotify, WatchDescriptor};

@@ -255,11 +255,11 @@ fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything()
         .unwrap();
     let dir = TempDir::new("overflow-filter");
     let mut w = watcher(&[dir.bytes()], WatchMask::CREATE)
-        .config(zinotify::Config {
+        .config(zinotify::WatcherConfig {
             terminal: EventMask::empty(),
             ..quiet_after(300)
         })
-        .filter(|_: &zinotify::WatchedEvent<'_>| zinotify::Verdict::Drop);
+        .filter(|_| zinotify::Verdict::Drop);
     for i in 0..max + 10 {
         fs::File::create(dir.join(&i.to_string())).unwrap();
     }
@@ -274,4 +274,27 @@ fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything()
     }
     assert_eq!(seen.len(), 1);
     assert_eq!((seen[0].wd, seen[0].mask), (-1, EventMask::Q_OVERFLOW));
+}
+
+/// Every path type names the same inode, so the kernel returns one
+/// descriptor; none of them needs an allocation (a stack copy adds the NUL).
+#[test]
+fn add_watch_takes_bytes_str_cstr_and_path() {
+    let dir = TempDir::new("types");
+    let text = dir.path().to_str().unwrap();
+    let c_path = std::ffi::CString::new(text).unwrap();
+    let inotify = Inotify::new().unwrap();
+    let wd = inotify.add_watch(dir.bytes(), WatchMask::CREATE).unwrap();
+    assert_eq!(inotify.add_watch(text, WatchMask::CREATE).unwrap(), wd);
+    assert_eq!(
+        inotify
+            .add_watch(c_path.as_c_str(), WatchMask::CREATE)
+            .unwrap(),
+        wd
+    );
+    #[cfg(feature = "std")]
+    assert_eq!(
+        inotify.add_watch(dir.path(), WatchMask::CREATE).unwrap(),
+        wd
+    );
 }

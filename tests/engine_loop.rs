@@ -8,12 +8,12 @@ use std::fs;
 use std::time::{Duration, Instant};
 use support::{End, TempDir, collect};
 use zinotify::{
-    Config, EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, WatchedEvent, Watcher,
+    EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, Watcher, WatcherConfig,
 };
 
 type W<F = zinotify::KeepAll> = Watcher<([zinotify::Slot; 4], [u8; 1024]), [u8; 65536], F>;
 
-fn watcher(dir: &TempDir, mask: WatchMask, config: Config) -> W {
+fn watcher(dir: &TempDir, mask: WatchMask, config: WatcherConfig) -> W {
     Watcher::from_paths([dir.bytes()], mask, FixedWatches::fixed(), [0u8; 65536])
         .unwrap()
         .config(config)
@@ -22,10 +22,10 @@ fn watcher(dir: &TempDir, mask: WatchMask, config: Config) -> W {
 #[test]
 fn idle_markers_every_block_then_the_timeout_counted_from_the_last_event() {
     let dir = TempDir::new("idle");
-    let config = Config {
+    let config = WatcherConfig {
         block: Duration::from_millis(200),
         timeout: Some(Duration::from_millis(700)),
-        ..Config::default()
+        ..WatcherConfig::default()
     };
     let mut w = watcher(&dir, WatchMask::CREATE, config);
     fs::write(dir.join("a"), b"").unwrap();
@@ -46,11 +46,11 @@ fn idle_markers_every_block_then_the_timeout_counted_from_the_last_event() {
 #[test]
 fn without_idle_markers_only_the_timeout_comes_out() {
     let dir = TempDir::new("no-idle");
-    let config = Config {
+    let config = WatcherConfig {
         block: Duration::from_millis(100),
         timeout: Some(Duration::from_millis(500)),
         yield_idle: false,
-        ..Config::default()
+        ..WatcherConfig::default()
     };
     let mut w = watcher(&dir, WatchMask::CREATE, config);
     let start = Instant::now();
@@ -108,7 +108,7 @@ fn an_interrupted_wait_resumes_for_the_time_left() {
 #[test]
 fn terminal_events_are_configurable() {
     let dir = TempDir::new("terminal");
-    let config = Config {
+    let config = WatcherConfig {
         terminal: EventMask::DELETE,
         ..support::quiet_after(500)
     };
@@ -131,13 +131,12 @@ fn terminal_events_are_configurable() {
 #[test]
 fn the_filter_drops_events_and_can_stop_the_loop() {
     let dir = TempDir::new("filter");
-    let mut w = watcher(&dir, WatchMask::CREATE, support::quiet_after(500)).filter(
-        |e: &WatchedEvent<'_>| match e.name() {
+    let mut w =
+        watcher(&dir, WatchMask::CREATE, support::quiet_after(500)).filter(|e| match e.name() {
             b"stop" => Verdict::Stop,
             name if name.ends_with(b".tmp") => Verdict::Drop,
             _ => Verdict::Keep,
-        },
-    );
+        });
     for name in ["a.tmp", "b", "c.tmp", "stop", "after"] {
         fs::write(dir.join(name), b"").unwrap();
     }
@@ -159,7 +158,7 @@ fn the_filter_drops_events_and_can_stop_the_loop() {
 fn coalescing_loses_nothing() {
     const FILES: usize = 20_000;
     let dir = TempDir::new("coalesce");
-    let config = Config {
+    let config = WatcherConfig {
         coalesce: Some(Duration::from_millis(1)),
         ..support::quiet_after(2000)
     };

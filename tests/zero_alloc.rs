@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
-use zinotify::{Config, EventMask, FixedWatches, Next, WatchMask, Watcher};
+use zinotify::{EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 struct Counting;
 
@@ -92,10 +92,10 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
                 [0u8; 16384],
             )
             .unwrap()
-            .config(Config {
+            .config(WatcherConfig {
                 block: Duration::from_millis(100),
                 timeout: Some(Duration::from_secs(60)),
-                ..Config::default()
+                ..WatcherConfig::default()
             });
             let (mut received, mut overflows) = (0usize, 0usize);
             while received < EVENTS {

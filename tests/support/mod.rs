@@ -102,11 +102,11 @@ pub fn collect<T: Storage, R: AsMut<[u8]>, F: zinotify::Filter>(
 }
 
 /// A loop configuration that ends `ms` milliseconds after the last event.
-pub fn quiet_after(ms: u64) -> zinotify::Config {
-    zinotify::Config {
+pub fn quiet_after(ms: u64) -> zinotify::WatcherConfig {
+    zinotify::WatcherConfig {
         timeout: Some(Duration::from_millis(ms)),
         yield_idle: false,
-        ..zinotify::Config::default()
+        ..zinotify::WatcherConfig::default()
     }
 }
 

@@ -17,7 +17,7 @@ use core::ffi::{c_char, c_int};
 use core::fmt::Write;
 use core::time::Duration;
 use rustix::fs::{Mode, OFlags};
-use zinotify::{Config, FixedWatches, Next, WatchMask, Watcher};
+use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 // libc, for crt1.o's `__libc_start_main` and `abort`.
 #[link(name = "c")]
@@ -112,9 +112,9 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
         [0u8; 1024],
     )
     .unwrap()
-    .config(Config {
+    .config(WatcherConfig {
         timeout: Some(Duration::from_secs(5)),
-        ..Config::default()
+        ..WatcherConfig::default()
     });
 
     let fd = rustix::fs::open(
