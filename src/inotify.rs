@@ -199,12 +199,7 @@ impl Inotify {
         buf: &'b mut [u8],
         timeout: Option<Duration>,
     ) -> Result<Events<'b>, Error> {
-        check_buffer(buf)?;
-        if self.wait(timeout)? {
-            self.read_events(buf)
-        } else {
-            Ok(Events::new(&[]))
-        }
+        self.wait_events_coalesced(buf, timeout, Duration::ZERO)
     }
 
     /// Lets events pile up for at most `window` before a read, unless at
@@ -240,7 +235,8 @@ impl Inotify {
     /// [`wait_events`](Self::wait_events) with a coalescing window: after a
     /// wake-up, [`coalesce`](Self::coalesce) until a full buffer is queued or
     /// `window` passes, then read. Adds up to `window` of latency to each
-    /// batch; in exchange a busy loop reads full buffers.
+    /// batch; in exchange a busy loop reads full buffers. A zero `window` is
+    /// `wait_events`.
     ///
     /// ```
     /// use std::time::Duration;

@@ -209,11 +209,7 @@ fn non_utf8_and_255_byte_names_come_through_byte_exact() {
 /// loop (a default terminal event), and `resume` goes on.
 #[test]
 fn overflow_reaches_the_user_and_ends_the_loop() {
-    let max: usize = fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let max = support::max_queued_events();
     let dir = TempDir::new("overflow");
     let mut w = watcher(&[dir.bytes()], WatchMask::CREATE);
     for i in 0..max + 600 {
@@ -248,11 +244,7 @@ fn overflow_reaches_the_user_and_ends_the_loop() {
 
 #[test]
 fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything() {
-    let max: usize = fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let max = support::max_queued_events();
     let dir = TempDir::new("overflow-filter");
     let mut w = watcher(&[dir.bytes()], WatchMask::CREATE)
         .config(zinotify::WatcherConfig {

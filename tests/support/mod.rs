@@ -124,3 +124,9 @@ pub fn kernel_watch_count(fd: rustix::fd::BorrowedFd<'_>) -> usize {
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some()
 }
+
+/// The kernel's queue length, past which it reports `IN_Q_OVERFLOW`.
+pub fn max_queued_events() -> usize {
+    let text = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events").unwrap();
+    text.trim().parse().unwrap()
+}
