@@ -157,6 +157,8 @@ struct Found {
     len: u32,
     name_at: usize,
     name_len: usize,
+    /// The table slot holding the watch path, looked up once.
+    slot: Option<usize>,
     ends: Option<Ending>,
 }
 
@@ -348,13 +350,16 @@ impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         }
         self.ended = found.ends.is_some();
         let buf: &[u8] = self.buf.as_mut();
-        let event = self.watches.resolve(Event {
-            wd: found.wd,
-            mask: found.mask,
-            cookie: found.cookie,
-            len: found.len,
-            name: &buf[found.name_at..found.name_at + found.name_len],
-        });
+        let event = WatchedEvent {
+            event: Event {
+                wd: found.wd,
+                mask: found.mask,
+                cookie: found.cookie,
+                len: found.len,
+                name: &buf[found.name_at..found.name_at + found.name_len],
+            },
+            watch_path: found.slot.map(|i| self.watches.path_at(i)),
+        };
         Some(Ok(match found.ends {
             None => Next::Event(event),
             Some(Ending::Terminal) => Next::Terminal(event),
@@ -424,10 +429,12 @@ impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         let always = event
             .mask
             .intersects(EventMask::Q_OVERFLOW | EventMask::UNMOUNT);
+        let slot = self.watches.slot_of(event.wd);
         let verdict = if always {
             Verdict::Keep
         } else {
-            self.filter.check(&self.watches.resolve(event))
+            let watch_path = slot.map(|i| self.watches.path_at(i));
+            self.filter.check(&WatchedEvent { event, watch_path })
         };
         let terminal = event.mask.intersects(self.config.terminal);
         let ends = match verdict {
@@ -447,6 +454,7 @@ impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             len: event.len,
             name_at: at + HEADER_LEN,
             name_len: event.name.len(),
+            slot,
             ends,
         }))
     }

@@ -270,8 +270,14 @@ impl<T: Storage> Watches<T> {
     /// The path events of `wd` are reported with: the first path added for
     /// it. `None` for a descriptor not in the table (and for `-1`, overflow).
     pub fn path(&self, wd: WatchDescriptor) -> Option<&[u8]> {
-        let range = self.range_of(wd.raw());
-        (!range.is_empty()).then(|| self.path_at(range.start))
+        self.slot_of(wd.raw()).map(|i| self.path_at(i))
+    }
+
+    /// The first slot of `wd`, whose path events are reported with.
+    #[inline]
+    pub(crate) fn slot_of(&self, wd: i32) -> Option<usize> {
+        let range = self.range_of(wd);
+        (!range.is_empty()).then_some(range.start)
     }
 
     /// Every path recorded for `wd`, first one first (see the module docs on
@@ -316,7 +322,8 @@ impl<T: Storage> Watches<T> {
         start..end
     }
 
-    fn path_at(&self, i: usize) -> &[u8] {
+    /// The path in slot `i` (below `len`).
+    pub(crate) fn path_at(&self, i: usize) -> &[u8] {
         let (slots, bytes) = self.storage.parts();
         let Slot { start, len, .. } = slots[i];
         &bytes[start as usize..start as usize + usize::from(len)]
