@@ -64,7 +64,9 @@ pub struct WatcherConfig {
     /// `block_duration_s`). Default: 1 s.
     pub block: Duration,
     /// Hand out [`Next::Idle`] when a cycle passes with no event (PyInotify's
-    /// `yield_nones`). Default: `true`.
+    /// `yield_nones`). Default: `true`. Unlike PyInotify, which also yields
+    /// `None` after each batch of events, the marker means only "a whole
+    /// cycle passed with nothing", so a busy loop is not interrupted.
     pub yield_idle: bool,
     /// End the loop with [`Next::TimedOut`] when this long passes after the
     /// last event read from the kernel (or after the loop started or
