@@ -37,10 +37,14 @@
 //!
 //! ## Rules
 //!
-//! - **A path already in the table** is not added again: [`Watches::add`]
-//!   returns its descriptor without a system call, and the watch keeps its
-//!   mask (as PyInotify does). To change a mask, remove the watch first, or
-//!   use [`Inotify::add_watch`] directly.
+//! - **A path already in the table** gets no second entry: [`Watches::add`]
+//!   still calls `inotify_add_watch` (so, as with the bare system call, the
+//!   watch's mask is *replaced* by the new one unless
+//!   [`WatchMask::MASK_ADD`]), and returns the descriptor the kernel gives,
+//!   which is the existing one while the path names the same inode. If the
+//!   path now names another inode (the directory was replaced), that is a new
+//!   watch with a new entry. Adding costs one system call and a binary
+//!   search: the table is not scanned, so adding many paths stays fast.
 //! - **Aliases**: two paths can reach the same inode (a hard link, a symlink,
 //!   `dir` and `dir/.`); the kernel then returns the same descriptor and
 //!   *replaces* the watch's mask with the new one (unless
@@ -56,9 +60,16 @@
 //!   itself, after the `IN_IGNORED` event was handed out. A removed path is
 //!   no longer found by [`Watches::wd`], so it can be added again at once.
 //! - **Full**: adding to a full table is [`ErrorKind::TableFull`] (no slot
-//!   left) or [`ErrorKind::PathStorageFull`] (no room for the path's bytes).
-//!   Room is checked *before* the system call, so a refused add never leaves
-//!   a kernel watch behind, and the table is unchanged.
+//!   left) or [`ErrorKind::PathStorageFull`] (no room for the path's bytes),
+//!   and leaves the table and the kernel as they were. A path that is not in
+//!   the table is refused before any system call. A path that is (found by a
+//!   scan, only when full) is re-added; if the kernel then hands out a *new*
+//!   watch (the path names another inode now), it cannot be recorded and is
+//!   removed again (`inotify_rm_watch`), so no watch leaks; its `IN_IGNORED`
+//!   then comes out with no watch path.
+//! - **Costs**: resolving an event and adding are a binary search over the
+//!   slots; [`Watches::wd`], removal by path and [`Watches::forget`] are
+//!   linear in the table's size (they are rare).
 
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::Event;
@@ -176,8 +187,8 @@ impl<T: Storage> Watches<T> {
     /// docs](self) for duplicates and aliases.
     ///
     /// Errors: whatever [`Inotify::add_watch`] returns, or
-    /// [`ErrorKind::TableFull`] / [`ErrorKind::PathStorageFull`], checked
-    /// before the system call so nothing is left behind.
+    /// [`ErrorKind::TableFull`] / [`ErrorKind::PathStorageFull`], with
+    /// nothing left behind (see the module docs).
     pub fn add<P: PathBytes + ?Sized>(
         &mut self,
         inotify: &Inotify,
@@ -185,11 +196,33 @@ impl<T: Storage> Watches<T> {
         mask: WatchMask,
     ) -> Result<WatchDescriptor, Error> {
         let path = path.path_bytes();
-        if let Some(wd) = self.wd(path) {
+        let full = self.no_room_for(path);
+        let refuse = |kind| Err(Error::new(Operation::AddWatch, kind).with_path(path));
+        if let Some(kind) = full {
+            if self.wd(path).is_none() {
+                return refuse(kind);
+            }
+        }
+        let wd = inotify.add_watch(path, mask)?;
+        if self.aliases(wd).any(|known| known == path) {
             return Ok(wd);
         }
+        if let Some(kind) = full {
+            // A new watch we cannot record: undo it. A descriptor the table
+            // already has is an alias of recorded paths and must stay.
+            if self.slot_of(wd.raw()).is_none() {
+                inotify.remove_watch(wd)?;
+            }
+            return refuse(kind);
+        }
+        self.insert(wd.raw(), path);
+        Ok(wd)
+    }
+
+    /// Why `path` cannot be recorded, if it cannot.
+    fn no_room_for(&self, path: &[u8]) -> Option<ErrorKind> {
         let (slots, bytes) = self.storage.parts();
-        let full = if self.len == slots.len() {
+        if self.len == slots.len() {
             Some(ErrorKind::TableFull {
                 capacity: slots.len(),
             })
@@ -199,13 +232,7 @@ impl<T: Storage> Watches<T> {
             })
         } else {
             None
-        };
-        if let Some(kind) = full {
-            return Err(Error::new(Operation::AddWatch, kind).with_path(path));
         }
-        let wd = inotify.add_watch(path, mask)?;
-        self.insert(wd.raw(), path);
-        Ok(wd)
     }
 
     /// Asks the kernel to stop watching `path`'s watch ([`Inotify::remove_watch`])
@@ -291,8 +318,10 @@ impl<T: Storage> Watches<T> {
     pub fn wd<P: PathBytes + ?Sized>(&self, path: &P) -> Option<WatchDescriptor> {
         let path = path.path_bytes();
         let slots = &self.storage.parts().0[..self.len];
+        // The last match: descriptors only grow, so that is the newest watch
+        // when the path was re-added after its inode changed.
         (0..self.len)
-            .find(|&i| !slots[i].removing && self.path_at(i) == path)
+            .rfind(|&i| !slots[i].removing && self.path_at(i) == path)
             .map(|i| WatchDescriptor::from_raw(slots[i].wd))
     }
 

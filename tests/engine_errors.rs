@@ -5,6 +5,7 @@ mod support;
 
 use rustix::fd::AsFd;
 use rustix::io::Errno;
+use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 use support::{TempDir, in_ci, kernel_watch_count};
 use zinotify::{ErrorKind, FixedWatches, Inotify, Operation, PATH_MAX, WatchMask};
@@ -100,6 +101,47 @@ fn a_full_table_refuses_and_leaves_no_kernel_watch_behind() {
             .unwrap(),
         wd1
     );
+}
+
+/// The one case where the kernel adds a watch before the table can refuse:
+/// a path in the full table that now names another inode. The new watch is
+/// removed again, and its IN_IGNORED comes out with no watch path.
+#[test]
+fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
+    let parent = TempDir::new("replaced");
+    let dir = parent.join("d");
+    std::fs::create_dir(&dir).unwrap();
+    let dir = support::bytes(&dir);
+    let mut w = zinotify::Watcher::from_paths(
+        [dir],
+        WatchMask::CREATE,
+        FixedWatches::<1, 4096>::fixed(),
+        [0u8; 4096],
+    )
+    .unwrap()
+    .config(support::quiet_after(300));
+    let old = w.watches().wd(dir).unwrap();
+    std::fs::remove_dir(std::ffi::OsStr::from_bytes(dir)).unwrap();
+    std::fs::create_dir(std::ffi::OsStr::from_bytes(dir)).unwrap();
+
+    let err = w.add_watch(dir, WatchMask::CREATE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableFull { capacity: 1 });
+    assert_eq!(kernel_watch_count(w.inotify().as_fd()), 0);
+    assert_eq!(w.watches().wd(dir), Some(old));
+
+    let (events, _, _) = support::collect(&mut w, usize::MAX);
+    let got: Vec<_> = events
+        .iter()
+        .map(|e| (e.wd, e.mask, e.watch_path.is_some()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (old.raw(), zinotify::EventMask::IGNORED, true),
+            (old.raw() + 1, zinotify::EventMask::IGNORED, false),
+        ]
+    );
+    assert!(w.watches().is_empty());
 }
 
 #[test]
