@@ -79,7 +79,9 @@ use crate::path::PathBytes;
 use crate::watched::WatchedEvent;
 
 /// One entry of a [`Watches`] table: a descriptor and where its path lies in
-/// the table's path bytes. Opaque; create storage with [`Slot::EMPTY`].
+/// the table's path bytes (12 bytes). Opaque; create storage with
+/// [`Slot::EMPTY`]. A table of `n` paths of average length `l` needs `n`
+/// slots and `n × l` path bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
     wd: i32,
@@ -375,5 +377,67 @@ impl<T: Storage> Watches<T> {
             removing: false,
         };
         self.len += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Steps on the table's bookkeeping (the kernel side is tested against
+    /// the real kernel in tests/engine_table.rs).
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Record a path of this length for this descriptor, if there is room.
+        Insert { wd: i32, len: usize },
+        /// Drop every entry of a descriptor, as an `IN_IGNORED` does.
+        Forget { wd: i32 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1..8i32, 0..40usize).prop_map(|(wd, len)| Op::Insert { wd, len }),
+            (1..8i32).prop_map(|wd| Op::Forget { wd }),
+        ]
+    }
+
+    proptest! {
+        /// After any sequence of inserts and forgets, the table holds exactly
+        /// what a plain list would: same entries, aliases in insertion order,
+        /// path bytes packed with no leak.
+        #[test]
+        fn bookkeeping_matches_a_simple_model(ops in proptest::collection::vec(op(), 0..60)) {
+            let mut table = FixedWatches::<6, 128>::fixed();
+            let mut model: Vec<(i32, Vec<u8>)> = Vec::new();
+            for (n, op) in ops.into_iter().enumerate() {
+                match op {
+                    Op::Insert { wd, len } => {
+                        // A distinct, recognisable path per step.
+                        let path: Vec<u8> = (0..len).map(|i| b'a' + ((n + i) % 26) as u8).collect();
+                        if table.no_room_for(&path).is_none() {
+                            table.insert(wd, &path);
+                            let at = model.iter().filter(|(w, _)| *w <= wd).count();
+                            model.insert(at, (wd, path));
+                        } else {
+                            let used: usize = model.iter().map(|(_, p)| p.len()).sum();
+                            prop_assert!(model.len() == 6 || used + path.len() > 128);
+                        }
+                    }
+                    Op::Forget { wd } => {
+                        table.forget(WatchDescriptor::from_raw(wd));
+                        model.retain(|(w, _)| *w != wd);
+                    }
+                }
+                let got: Vec<_> = table.iter().map(|(wd, p)| (wd.raw(), p.to_vec())).collect();
+                prop_assert_eq!(&got, &model);
+                prop_assert_eq!(table.used, model.iter().map(|(_, p)| p.len()).sum::<usize>());
+                for (wd, path) in &model {
+                    let first = model.iter().find(|(w, _)| w == wd).map(|(_, p)| &p[..]);
+                    prop_assert_eq!(table.path(WatchDescriptor::from_raw(*wd)), first);
+                    prop_assert!(table.aliases(WatchDescriptor::from_raw(*wd)).any(|p| p == &path[..]));
+                }
+            }
+        }
     }
 }
