@@ -319,6 +319,14 @@ impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         self.last_event = now();
     }
 
+    /// How many table entries stay once the `IN_IGNORED` just handed out
+    /// (if any) is processed on the next call: 0 means nothing is watched
+    /// any more, which is when inotifywait exits.
+    pub fn remaining_watches(&self) -> usize {
+        let leaving = self.forget.map_or(0, |wd| self.watches.aliases(wd).count());
+        self.watches.len() - leaving
+    }
+
     /// Whether the loop ended; see [`resume`](Self::resume).
     pub fn has_ended(&self) -> bool {
         self.ended
