@@ -41,6 +41,7 @@ const PREFILL_FILES: usize = 8000;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Variant {
     Raw,
+    RawEpoll,
     RustixReader,
     InotifyCrate,
     Notify,
@@ -50,8 +51,9 @@ enum Variant {
 }
 
 impl Variant {
-    const ALL: [Variant; 7] = [
+    const ALL: [Variant; 8] = [
         Variant::Raw,
+        Variant::RawEpoll,
         Variant::RustixReader,
         Variant::InotifyCrate,
         Variant::Notify,
@@ -63,6 +65,7 @@ impl Variant {
     fn name(self) -> &'static str {
         match self {
             Variant::Raw => "raw read(2) loop (floor)",
+            Variant::RawEpoll => "raw epoll_wait + read loop",
             Variant::RustixReader => "rustix inotify::Reader",
             Variant::InotifyCrate => "inotify crate 0.11",
             Variant::Notify => "notify crate 8",
@@ -143,6 +146,9 @@ type BenchWatcher = Watcher<([zinotify::Slot; 4], [u8; 1024]), Box<[u8]>>;
 /// A reader with its watch already added.
 enum Reader {
     Raw(OwnedFd),
+    /// A non-blocking inotify descriptor and an epoll descriptor: what any
+    /// loop that can time out has to do, without zinotify.
+    RawEpoll(OwnedFd, OwnedFd),
     Rustix(OwnedFd),
     InotifyCrate(inotify::Inotify),
     Notify(
@@ -170,6 +176,22 @@ impl Reader {
         let mask = WatchMask::CREATE | WatchMask::DELETE;
         match variant {
             Variant::Raw => Reader::Raw(blocking_fd(dir)),
+            Variant::RawEpoll => {
+                use rustix::event::epoll;
+                let flags = rinotify::CreateFlags::CLOEXEC | rinotify::CreateFlags::NONBLOCK;
+                let fd = rinotify::init(flags).unwrap();
+                let mask = rinotify::WatchFlags::CREATE | rinotify::WatchFlags::DELETE;
+                rinotify::add_watch(&fd, dir, mask).unwrap();
+                let ep = epoll::create(epoll::CreateFlags::CLOEXEC).unwrap();
+                epoll::add(
+                    &ep,
+                    &fd,
+                    epoll::EventData::new_u64(0),
+                    epoll::EventFlags::IN,
+                )
+                .unwrap();
+                Reader::RawEpoll(fd, ep)
+            }
             Variant::RustixReader => Reader::Rustix(blocking_fd(dir)),
             Variant::InotifyCrate => {
                 let inotify = inotify::Inotify::init().unwrap();
@@ -218,16 +240,24 @@ impl Reader {
         match self {
             Reader::Raw(fd) => loop {
                 let n = rustix::io::read(fd.as_fd(), &mut *buf).unwrap();
-                let mut at = 0;
-                while at < n {
-                    let len =
-                        u32::from_ne_bytes(buf[at + 12..at + 16].try_into().unwrap()) as usize;
-                    let name = &buf[at + 16..at + 16 + len];
-                    events += 1;
-                    if name.starts_with(SENTINEL) && name.get(SENTINEL.len()) == Some(&0) {
-                        return events;
-                    }
-                    at += 16 + len;
+                if raw_parse(&buf[..n], &mut events) {
+                    return events;
+                }
+            },
+            Reader::RawEpoll(fd, ep) => loop {
+                let mut ready = [MaybeUninit::<rustix::event::epoll::Event>::uninit(); 1];
+                let timeout = rustix::time::Timespec {
+                    tv_sec: 1,
+                    tv_nsec: 0,
+                };
+                rustix::event::epoll::wait(ep.as_fd(), &mut ready, Some(&timeout)).unwrap();
+                let n = match rustix::io::read(fd.as_fd(), &mut *buf) {
+                    Ok(n) => n,
+                    Err(rustix::io::Errno::AGAIN) => 0,
+                    Err(e) => panic!("{e}"),
+                };
+                if raw_parse(&buf[..n], &mut events) {
+                    return events;
                 }
             },
             Reader::Rustix(fd) => {
@@ -283,6 +313,21 @@ impl Reader {
             },
         }
     }
+}
+
+/// The raw loops' parser: counts events, and says whether the sentinel came.
+fn raw_parse(buf: &[u8], events: &mut u64) -> bool {
+    let mut at = 0;
+    while at < buf.len() {
+        let len = u32::from_ne_bytes(buf[at + 12..at + 16].try_into().unwrap()) as usize;
+        let name = &buf[at + 16..at + 16 + len];
+        *events += 1;
+        if name.starts_with(SENTINEL) && name.get(SENTINEL.len()) == Some(&0) {
+            return true;
+        }
+        at += 16 + len;
+    }
+    false
 }
 
 fn run(variant: Variant, files: usize, prefill: bool) -> Sample {
