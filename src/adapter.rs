@@ -54,7 +54,7 @@ use crate::inotify::{Inotify, WatchDescriptor, add, check_buffer, now};
 use crate::mask::{EventMask, WatchMask};
 use crate::path::PathBytes;
 use crate::watched::WatchedEvent;
-use crate::watches::{Storage, Watches};
+use crate::watches::{WatchStorage, Watches};
 use core::time::Duration;
 
 /// How a [`Watcher`] loop waits and when it ends.
@@ -173,7 +173,7 @@ enum Ending {
 
 /// Flat watches with PyInotify's event loop; see the [module docs](self).
 ///
-/// `T` is the table's [`Storage`], `R` the read buffer (any
+/// `T` is the table's [`WatchStorage`], `R` the read buffer (any
 /// `AsMut<[u8]>` of at least [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN)
 /// bytes; 4 to 64 KiB reads many events per system call), `F` the
 /// [`Filter`].
@@ -195,7 +195,7 @@ pub struct Watcher<T, R, F = KeepAll> {
     filter: F,
 }
 
-impl<T: Storage, R: AsMut<[u8]>> Watcher<T, R> {
+impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
     /// A loop over `inotify`, with the watches already in `watches` (added
     /// through the same `inotify`), reading into `buf`.
     ///
@@ -234,7 +234,7 @@ impl<T: Storage, R: AsMut<[u8]>> Watcher<T, R> {
     }
 }
 
-impl<T: Storage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
+impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
     /// Replaces the configuration.
     pub fn config(mut self, config: WatcherConfig) -> Self {
         self.config = config;

@@ -65,4 +65,4 @@ pub use inotify::{Inotify, WatchDescriptor};
 pub use mask::{EventMask, UnknownEventName, WatchMask};
 pub use path::PathBytes;
 pub use watched::WatchedEvent;
-pub use watches::{FixedWatches, Slot, Storage, Watches};
+pub use watches::{FixedWatches, Slot, WatchStorage, Watches};

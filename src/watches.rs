@@ -106,14 +106,14 @@ impl Slot {
 /// Implemented for every pair `(S, B)` where `S` is `AsRef`/`AsMut<[Slot]>`
 /// and `B` is `AsRef`/`AsMut<[u8]>`: arrays, `Vec`s, boxed or borrowed
 /// slices.
-pub trait Storage {
+pub trait WatchStorage {
     /// The slots and the path bytes, to read.
     fn parts(&self) -> (&[Slot], &[u8]);
     /// The slots and the path bytes, to change.
     fn parts_mut(&mut self) -> (&mut [Slot], &mut [u8]);
 }
 
-impl<S, B> Storage for (S, B)
+impl<S, B> WatchStorage for (S, B)
 where
     S: AsRef<[Slot]> + AsMut<[Slot]>,
     B: AsRef<[u8]> + AsMut<[u8]>,
@@ -153,7 +153,7 @@ impl<const N: usize, const BYTES: usize> FixedWatches<N, BYTES> {
     }
 }
 
-impl<T: Storage> Watches<T> {
+impl<T: WatchStorage> Watches<T> {
     /// An empty table over `storage`: `(slots, path_bytes)`. Whatever the
     /// storage held before is ignored.
     pub const fn new(storage: T) -> Self {

@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use zinotify::{EventMask, Next, Storage, WatchedEvent, Watcher};
+use zinotify::{EventMask, Next, WatchStorage, WatchedEvent, Watcher};
 
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir(PathBuf);
@@ -81,7 +81,7 @@ pub enum End {
 
 /// Runs `watcher` until it ends or `limit` events came out; counts idle
 /// markers. The caller sets the watcher's timeout so this cannot hang.
-pub fn collect<T: Storage, R: AsMut<[u8]>, F: zinotify::Filter>(
+pub fn collect<T: WatchStorage, R: AsMut<[u8]>, F: zinotify::Filter>(
     watcher: &mut Watcher<T, R, F>,
     limit: usize,
 ) -> (Vec<Owned>, usize, End) {
