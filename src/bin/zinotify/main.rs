@@ -93,26 +93,24 @@ fn run() -> Result<u8, String> {
             }
         );
     }
-    let mut source = make_source(&options, &list)?;
+    let mut printer = Printer::new(&options, filter, out);
+    if options.recursive {
+        return Err("-r is not yet supported (it arrives with the tree)".into());
+    }
+    let mut source =
+        source::Flat::new(options.watch, &list.watch).map_err(|err| err.to_string())?;
     for path in &list.watch {
         source.add(path).map_err(|err| err.to_string())?;
     }
+    established(&options);
+    event_loop(&options, &mut source, signals.as_ref(), &mut printer)
+}
+
+/// Says the watches are set up, unless `-q`.
+fn established(options: &Options) {
     if options.quiet == 0 {
         eprintln!("Watches established.");
     }
-
-    let mut printer = Printer::new(&options, filter, out);
-    event_loop(&options, source.as_mut(), signals.as_ref(), &mut printer)
-}
-
-/// Builds the event source for the options.
-fn make_source(options: &Options, _list: &PathList) -> Result<Box<dyn Source>, String> {
-    if options.recursive {
-        return Err("-r is not yet supported".into());
-    }
-    Ok(Box::new(
-        source::Flat::new(options.watch).map_err(|err| err.to_string())?,
-    ))
 }
 
 /// Standard output, or `--outfile` opened for appending (created 0600, as
@@ -204,6 +202,17 @@ impl Printer {
         }
     }
 
+    /// [`item`](Self::item) as a sink: records why it stops in `stop`.
+    fn feed(&mut self, item: Item<'_>, stop: &mut Option<Stop>) -> ControlFlow<()> {
+        match self.item(item) {
+            ControlFlow::Continue(()) => ControlFlow::Continue(()),
+            ControlFlow::Break(why) => {
+                *stop = Some(why);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
     /// Writes one event and flushes it, so a pipe sees it at once.
     fn print(&mut self, line: &Line<'_>) -> io::Result<()> {
         self.line.clear();
@@ -221,6 +230,17 @@ impl Printer {
         }
         self.out.write_all(&self.line)?;
         self.out.flush()
+    }
+}
+
+/// The exit status for a stopped loop.
+fn finish(stop: Option<Stop>) -> Result<u8, String> {
+    match stop {
+        Some(Stop::Exit(code)) => Ok(code),
+        // A reader that went away (`| head -1`) ends us quietly.
+        Some(Stop::Write(err)) if err.kind() == io::ErrorKind::BrokenPipe => Ok(EXIT_EVENT),
+        Some(Stop::Write(err)) => Err(format!("cannot write events: {err}")),
+        None => Ok(EXIT_EVENT),
     }
 }
 
@@ -276,24 +296,10 @@ fn event_loop(
             deadline = options.timeout.map(|t| Instant::now() + t);
             let mut stop = None;
             let flow = source
-                .drain(&mut |item| match printer.item(item) {
-                    ControlFlow::Continue(()) => ControlFlow::Continue(()),
-                    ControlFlow::Break(why) => {
-                        stop = Some(why);
-                        ControlFlow::Break(())
-                    }
-                })
+                .drain(&mut |item| printer.feed(item, &mut stop))
                 .map_err(|err| err.to_string())?;
-            match (flow, stop) {
-                (ControlFlow::Break(()), Some(Stop::Exit(code))) => return Ok(code),
-                (ControlFlow::Break(()), Some(Stop::Write(err))) => {
-                    // A reader that went away (`| head -1`) ends us quietly.
-                    if err.kind() == io::ErrorKind::BrokenPipe {
-                        return Ok(EXIT_EVENT);
-                    }
-                    return Err(format!("cannot write events: {err}"));
-                }
-                _ => {}
+            if flow.is_break() {
+                return finish(stop);
             }
         }
     }

@@ -52,18 +52,6 @@ impl PathList {
         }
         Ok(list)
     }
-
-    /// Whether `dir` (with or without a trailing `/`) is excluded.
-    #[allow(dead_code)] // for -r, which lands with the tree
-    pub fn is_excluded(&self, dir: &[u8]) -> bool {
-        let trim = |p: &[u8]| {
-            p.strip_suffix(b"/")
-                .map(<[u8]>::to_vec)
-                .unwrap_or_else(|| p.to_vec())
-        };
-        let dir = trim(dir);
-        self.exclude.iter().any(|e| trim(e) == dir)
-    }
 }
 
 #[cfg(test)]
@@ -84,8 +72,6 @@ mod tests {
         let list = PathList::gather(Some(&file.into_os_string()), &args).unwrap();
         assert_eq!(list.watch, [&b"a"[..], b"b with space", b"c"]);
         assert_eq!(list.exclude, [&b"a/skip"[..], b"c/x/"]);
-        assert!(list.is_excluded(b"c/x") && list.is_excluded(b"a/skip/"));
-        assert!(!list.is_excluded(b"a"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

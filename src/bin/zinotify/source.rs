@@ -3,16 +3,15 @@
 
 use crate::format::Line;
 use rustix::fd::BorrowedFd;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
-use zinotify::{Error, EventMask, Inotify, WatchMask};
+use zinotify::{Error, Inotify, Slot, WatchDescriptor, WatchMask, Watches};
 
 /// One thing to tell the user.
 pub enum Item<'a> {
     /// An event, kernel or synthetic, ready to print.
     Event(Line<'a>),
     /// A remark for standard error (a directory skipped, a rescan done).
-    #[allow(dead_code)] // for -r, which lands with the tree
+    #[allow(dead_code)] // made by -r, which arrives with the tree
     Notice(String),
 }
 
@@ -35,22 +34,27 @@ pub trait Source {
 /// The read buffer: 64 KiB holds hundreds of events per `read`.
 const BUF_LEN: usize = 64 * 1024;
 
-/// Flat watches (no `-r`): each named path is one watch, remembered by its
-/// watch descriptor with the path inotifywait prints for it.
+/// The flat table's storage, sized for exactly the paths given.
+type Table = Watches<(Vec<Slot>, Vec<u8>)>;
+
+/// Flat watches (no `-r`): each named path is one watch, in zinotify's
+/// bounded watch table under the path inotifywait prints for it.
 pub struct Flat {
     inotify: Inotify,
     mask: WatchMask,
-    paths: HashMap<i32, Vec<u8>>,
+    table: Table,
     buf: Vec<u8>,
 }
 
 impl Flat {
-    /// A new instance that will watch paths for `mask`.
-    pub fn new(mask: WatchMask) -> Result<Self, Error> {
+    /// A new instance that will watch `paths` for `mask`.
+    pub fn new(mask: WatchMask, paths: &[Vec<u8>]) -> Result<Self, Error> {
+        // Room for each path as displayed (at most one byte longer).
+        let bytes = paths.iter().map(|p| p.len() + 1).sum();
         Ok(Self {
             inotify: Inotify::new()?,
             mask,
-            paths: HashMap::new(),
+            table: Watches::new((vec![Slot::EMPTY; paths.len()], vec![0; bytes])),
             buf: vec![0; BUF_LEN],
         })
     }
@@ -71,12 +75,12 @@ pub fn display_path(path: &[u8]) -> Vec<u8> {
 
 impl Source for Flat {
     fn add(&mut self, path: &[u8]) -> Result<(), Error> {
-        let wd = self.inotify.add_watch(path, self.mask)?;
-        // The same inode named twice keeps its first name, as inotifywait.
-        self.paths
-            .entry(wd.raw())
-            .or_insert_with(|| display_path(path));
-        Ok(())
+        // Watched under the name it is printed with; the same inode named
+        // twice is printed with its first name, as by inotifywait.
+        self.table
+            .add(&self.inotify, display_path(path).as_slice(), self.mask)
+            .map(drop)
+            .map_err(|err| err.with_path(path))
     }
 
     fn fd(&self) -> BorrowedFd<'_> {
@@ -93,15 +97,15 @@ impl Source for Flat {
                 return Ok(ControlFlow::Continue(()));
             }
             for event in events {
-                let event = event?;
-                let watch = self.paths.get(&event.wd).map_or(&[][..], Vec::as_slice);
+                let watched = self.table.resolve(event?);
                 let flow = sink(Item::Event(Line {
-                    watch,
-                    name: event.name,
-                    mask: event.mask,
+                    watch: watched.watch_path.unwrap_or_default(),
+                    name: watched.event.name,
+                    mask: watched.event.mask,
                 }));
-                if event.mask.contains(EventMask::IGNORED) {
-                    self.paths.remove(&event.wd);
+                if watched.is_ignored() {
+                    self.table
+                        .forget(WatchDescriptor::from_raw(watched.event.wd));
                 }
                 if flow.is_break() {
                     return Ok(flow);
