@@ -257,13 +257,15 @@ fn event_loop(
 ) -> Result<u8, String> {
     let fail = |err: rustix::io::Errno| format!("cannot wait for events: {}", io::Error::from(err));
     let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail)?;
-    epoll::add(
-        &epoll,
-        source.fd(),
-        epoll::EventData::new_u64(SOURCE),
-        epoll::EventFlags::IN,
-    )
-    .map_err(fail)?;
+    for fd in source.fds() {
+        epoll::add(
+            &epoll,
+            fd,
+            epoll::EventData::new_u64(SOURCE),
+            epoll::EventFlags::IN,
+        )
+        .map_err(fail)?;
+    }
     if let Some(signals) = signals {
         epoll::add(
             &epoll,
@@ -274,7 +276,7 @@ fn event_loop(
         .map_err(fail)?;
     }
     let mut deadline = options.timeout.map(|t| Instant::now() + t);
-    let mut ready = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 2];
+    let mut ready = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 4];
     loop {
         let left = deadline.map(|d| to_timespec(d.saturating_duration_since(Instant::now())));
         let events = match epoll::wait(&epoll, &mut ready, left.as_ref()) {

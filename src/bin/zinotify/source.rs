@@ -17,11 +17,8 @@ pub enum Item<'a> {
 
 /// An event source the main loop waits on.
 pub trait Source {
-    /// Watches `path`.
-    fn add(&mut self, path: &[u8]) -> Result<(), Error>;
-
-    /// The descriptor that becomes readable when there is work.
-    fn fd(&self) -> BorrowedFd<'_>;
+    /// The descriptors that become readable when there is work.
+    fn fds(&self) -> Vec<BorrowedFd<'_>>;
 
     /// Hands everything available now to `sink`, without blocking, until
     /// there is nothing left or `sink` breaks.
@@ -73,8 +70,9 @@ pub fn display_path(path: &[u8]) -> Vec<u8> {
     shown
 }
 
-impl Source for Flat {
-    fn add(&mut self, path: &[u8]) -> Result<(), Error> {
+impl Flat {
+    /// Watches `path`.
+    pub fn add(&mut self, path: &[u8]) -> Result<(), Error> {
         // Watched under the name it is printed with; the same inode named
         // twice is printed with its first name, as by inotifywait.
         self.table
@@ -82,9 +80,11 @@ impl Source for Flat {
             .map(drop)
             .map_err(|err| err.with_path(path))
     }
+}
 
-    fn fd(&self) -> BorrowedFd<'_> {
-        rustix::fd::AsFd::as_fd(&self.inotify)
+impl Source for Flat {
+    fn fds(&self) -> Vec<BorrowedFd<'_>> {
+        vec![rustix::fd::AsFd::as_fd(&self.inotify)]
     }
 
     fn drain(
