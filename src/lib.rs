@@ -15,6 +15,8 @@
 //!   kernel.
 //! - [`inotify`](mod@inotify): [`Inotify`], the inotify and epoll
 //!   descriptors, reading into the caller's buffer with a timeout.
+//! - [`tree`]: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
+//!   watched recursively over storage the caller provides.
 //!
 //! ```
 //! use std::time::Duration;
@@ -50,9 +52,11 @@ pub mod event;
 pub mod inotify;
 pub mod mask;
 pub mod path;
+pub mod tree;
 
 pub use error::{Error, ErrorKind, Operation, PATH_MAX};
 pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
 pub use inotify::{Inotify, WatchDescriptor};
 pub use mask::{EventMask, UnknownEventName, WatchMask};
 pub use path::PathBytes;
+pub use tree::{InotifyTree, InotifyTrees, TreeEvent, TreeEventKind, TreeStorage};
