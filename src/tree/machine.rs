@@ -47,6 +47,11 @@ const LISTING_NOISE: WatchMask = WatchMask::OPEN
     .union(WatchMask::CLOSE_NOWRITE);
 /// How many renames can wait for their `IN_MOVE_SELF` at once.
 const MOVES: usize = 8;
+/// How many stale directories can wait to be listed again.
+const RECHECKS: usize = 16;
+/// How many batches a stale directory is tried again: its rename can be
+/// that far behind in the queue.
+const RECHECK_TRIES: u8 = 64;
 
 /// A report the machine produced: turn it into a [`TreeEvent`] with
 /// [`Machine::event`]. Plain data, so a driver can leave its loop before
@@ -97,6 +102,23 @@ struct Move {
     batch: u32,
 }
 
+/// Where a listing found a watched directory whose rename is still queued.
+#[derive(Debug)]
+struct Hint {
+    slot: u32,
+    wd: i32,
+    parent: u32,
+    name: ArrayVec<u8, NAME_MAX>,
+}
+
+/// A directory whose path went stale, to list again.
+#[derive(Clone, Copy, Debug)]
+struct Recheck {
+    slot: u32,
+    wd: i32,
+    tries: u8,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     List,
@@ -119,6 +141,8 @@ struct Walk<D> {
     dir: Option<D>,
     slot: u32,
     report: bool,
+    /// Listing a directory again: report only directories not known.
+    relist: bool,
     /// Report `Ready` / `Rescanned` at the end.
     setup: bool,
     rescan: bool,
@@ -148,6 +172,11 @@ pub struct Machine<'s, B: Backend> {
     walk: Walk<B::Dir>,
     listing: Listing,
     deferred: Option<Deferred>,
+    /// Where listings found directories whose renames are still queued.
+    hints: ArrayVec<Hint, MOVES>,
+    /// Entries to list again at the end of the batch.
+    rechecks: ArrayVec<Recheck, RECHECKS>,
+    rescan_due: bool,
     scratch: ArrayVec<u8, NAME_MAX>,
     path: [u8; PATH_MAX],
 }
@@ -167,6 +196,8 @@ fn vanished(errno: Errno) -> bool {
 
 enum Child {
     Watched,
+    /// Not there (any more): deleted, renamed, or a symlink.
+    Vanished,
     Known,
     Skipped(Operation, ErrorKind),
     Failed(Error),
@@ -198,11 +229,15 @@ impl<'s, B: Backend> Machine<'s, B> {
                 dir: None,
                 slot: NONE,
                 report: false,
+                relist: false,
                 setup: false,
                 rescan: false,
             },
             listing: Listing::new(),
             deferred: None,
+            hints: ArrayVec::new(),
+            rechecks: ArrayVec::new(),
+            rescan_due: false,
             scratch: ArrayVec::new(),
             path: [0; PATH_MAX],
         }
@@ -474,7 +509,7 @@ impl<'s, B: Backend> Machine<'s, B> {
         let mask = self.child_mask(self.masks.reduced);
         let wd = match self.backend.add_watch(c_str(&self.path[..=total]), mask) {
             Ok(wd) => wd,
-            Err(e) if vanished(e) => return Child::Known,
+            Err(e) if vanished(e) => return Child::Vanished,
             Err(Errno::NOSPC) => {
                 return Child::Failed(
                     Error::new(Operation::AddWatch, ErrorKind::WatchLimit)
@@ -486,26 +521,42 @@ impl<'s, B: Backend> Machine<'s, B> {
         if let Some(known) = self.table.slot_of(wd) {
             let e = *self.table.get(known);
             let same = e.parent == parent && self.table.name(known) == name;
-            // During a rescan a known watch in a new place is a rename lost
-            // in the overflow: move the entry there and list it again.
+            // A known watch in a new place: either the same directory
+            // reached a second way (a bind mount), or a rename whose events
+            // are still queued (or were lost in an overflow). Asking the
+            // kernel about the old place tells which.
             let moved = !same
-                && self.walk.rescan
-                && !e.has(flag::SEEN)
                 && !e.has(flag::ROOT)
+                && !(self.walk.rescan && e.has(flag::SEEN))
                 && !self.table.is_within(parent, known)
-                && self.table.rename(known, parent, name).is_ok();
-            if moved {
-                self.table
-                    .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
-                self.start_walk(known);
+                && !self.still_at(known);
+            if moved && self.walk.rescan {
+                // The rename was lost in the overflow: follow it now.
+                if self.table.rename(known, parent, name).is_ok() {
+                    self.table
+                        .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
+                    self.start_walk(known);
+                }
                 return Child::Known;
             }
-            if !e.has(flag::REDUCED) {
+            if moved {
+                // Its rename is still queued: apply it in queue order (at
+                // its IN_MOVE_SELF), so earlier events keep the old path.
+                // Its IN_MOVED_TO may never come (the new parent was not
+                // watched yet): this says where it went.
+                self.hint(known, e.wd, parent, name);
+            }
+            if same && self.walk.rescan && !e.has(flag::SEEN | flag::REDUCED) {
+                // Its old path failed the rescan's first pass (an ancestor
+                // moved): it is lowered now, and must be listed too.
+                self.table.set(known, flag::UNLISTED | flag::REDUCED);
+                self.start_walk(known);
+            } else if !e.has(flag::REDUCED) {
                 // add_watch replaced the mask of a watch already raised.
                 let full = self.child_mask(self.masks.full);
                 let _ = self.backend.add_watch(c_str(&self.path[..=total]), full);
             }
-            if same {
+            if same || moved {
                 self.table.set(known, flag::SEEN);
                 return Child::Known;
             }
@@ -527,13 +578,85 @@ impl<'s, B: Backend> Machine<'s, B> {
         }
     }
 
+    /// Whether the watch of `slot` still is at the path the table gives it
+    /// (`inotify_add_watch` there returns its descriptor; its mask is kept).
+    fn still_at(&mut self, slot: u32) -> bool {
+        let e = *self.table.get(slot);
+        let mut buf = [0u8; PATH_MAX];
+        let Some((mut len, _)) = self.table.path(slot, &mut buf) else {
+            return false;
+        };
+        len -= 1; // no trailing slash: never follow a symlink
+        buf[len] = 0;
+        let mask = if e.has(flag::REDUCED) {
+            self.masks.reduced
+        } else {
+            self.masks.full
+        };
+        match self
+            .backend
+            .add_watch(c_str(&buf[..=len]), self.child_mask(mask))
+        {
+            Ok(wd) if wd == e.wd => true,
+            Ok(wd) => {
+                if self.table.slot_of(wd).is_none() {
+                    self.backend.remove_watch(wd);
+                }
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn hint(&mut self, slot: u32, wd: i32, parent: u32, name: &[u8]) {
+        let mut to_name = ArrayVec::new();
+        let _ = to_name.try_extend_from_slice(name);
+        let hint = Hint {
+            slot,
+            wd,
+            parent,
+            name: to_name,
+        };
+        if let Some(h) = self.hints.iter_mut().find(|h| h.slot == slot) {
+            *h = hint;
+        } else {
+            // Kept until that directory's IN_MOVE_SELF (which may be far
+            // behind in the queue); when full, the oldest goes.
+            if self.hints.is_full() {
+                self.hints.remove(0);
+            }
+            self.hints.push(hint);
+        }
+    }
+
     /// A directory appeared in `parent` (created, or moved in from outside):
     /// watch it; what went wrong is reported after the kernel event.
     fn child_appeared(&mut self, parent: u32, name: &[u8]) {
         match self.watch_child(parent, name, true) {
             Child::Watched | Child::Known => {}
+            // The parent's path is stale (a rename still queued): look
+            // again once this batch's renames are applied.
+            Child::Vanished => self.recheck(parent),
             Child::Skipped(operation, kind) => self.defer_skip(parent, name, operation, kind),
             Child::Failed(err) => self.deferred = Some(Deferred::Error(err)),
+        }
+    }
+
+    /// Schedules `slot` to be listed again at the end of the batch, and at
+    /// the end of the next ones until a listing works (a rename queued
+    /// behind will have fixed its path) or it is gone; [`RECHECK_TRIES`] at most.
+    /// Too many at once: a rescan.
+    fn recheck(&mut self, slot: u32) {
+        if !self.table.used(slot) || self.rechecks.iter().any(|r| r.slot == slot) {
+            return;
+        }
+        let wd = self.table.get(slot).wd;
+        if self
+            .rechecks
+            .try_push(Recheck { slot, wd, tries: 0 })
+            .is_err()
+        {
+            self.rescan_due = true;
         }
     }
 
@@ -649,23 +772,32 @@ impl<'s, B: Backend> Machine<'s, B> {
     fn moved_self(&mut self, slot: u32) -> bool {
         let e = *self.table.get(slot);
         let h = hash(self.table.name(slot));
+        // The latest rename away from where this directory was: an older
+        // one from the same place was of another directory (unwatched).
         let Some(i) = self
             .moves
             .iter()
-            .position(|m| m.from_parent == e.parent && m.from_hash == h)
+            .rposition(|m| m.from_parent == e.parent && m.from_hash == h)
         else {
             // No MOVED_FROM from a watched parent: a root moved (or the
             // pairing was lost, and then the rescan that followed fixes it).
             return !e.has(flag::ROOT);
         };
         let m = self.moves.remove(i);
-        if m.to_parent == NONE || !self.table.used(m.to_parent) {
+        let hint = self
+            .hints
+            .iter()
+            .position(|h| h.slot == slot && h.wd == e.wd)
+            .map(|k| self.hints.remove(k));
+        let (to_parent, to_name) = match (m.to_parent, hint) {
+            (NONE, Some(h)) => (h.parent, h.name),
+            (NONE, None) => return false,
+            (p, _) => (p, m.to_name),
+        };
+        if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
             return false;
         }
-        if self.table.is_within(m.to_parent, slot) {
-            return false;
-        }
-        match self.table.rename(slot, m.to_parent, &m.to_name) {
+        match self.table.rename(slot, to_parent, &to_name) {
             Ok(()) => true,
             Err(kind) => {
                 // No room for the new name: stop watching it rather than
@@ -683,6 +815,27 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// tree, it is watched now as a new directory.
     pub fn end_batch(&mut self) {
         self.batch = self.batch.wrapping_add(1);
+        if core::mem::take(&mut self.rescan_due) {
+            self.rechecks.clear();
+            self.start_rescan();
+        }
+        let table = &self.table;
+        self.rechecks.retain(|r| {
+            r.tries < RECHECK_TRIES && table.used(r.slot) && table.get(r.slot).wd == r.wd
+        });
+        for k in 0..self.rechecks.len() {
+            let slot = self.rechecks[k].slot;
+            self.rechecks[k].tries += 1;
+            // Only where the path leads to the same directory again (a new
+            // one may have taken the old name).
+            if !self.still_at(slot) {
+                continue;
+            }
+            let fresh = self.table.get(slot).has(flag::FRESH);
+            self.table
+                .set(slot, flag::UNLISTED | if fresh { 0 } else { flag::RELIST });
+            self.start_walk(slot);
+        }
         while let Some(i) = self
             .moves
             .iter()
@@ -700,6 +853,7 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
     fn start_rescan(&mut self) {
         self.moves.clear();
+        self.hints.clear();
         self.listing.clear();
         self.walk.dir = None;
         for slot in self.table.slots() {
@@ -866,14 +1020,19 @@ impl<'s, B: Backend> Machine<'s, B> {
         };
         match self.backend.open_dir(c_str(&self.path[..=len])) {
             Ok(dir) => {
+                self.rechecks.retain(|r| r.slot != slot);
                 self.walk.dir = Some(dir);
                 self.walk.slot = slot;
                 self.walk.report =
                     e.has(flag::FRESH) && self.masks.report.contains(EventMask::CREATE);
-                self.table.clear(slot, flag::FRESH);
+                self.walk.relist = e.has(flag::RELIST);
+                self.table.clear(slot, flag::FRESH | flag::RELIST);
                 None
             }
-            Err(e) if vanished(e) => None,
+            Err(e) if vanished(e) => {
+                self.recheck(slot);
+                None
+            }
             Err(e) => {
                 let kind = TreeEventKind::Skipped {
                     operation: Operation::OpenDir,
@@ -900,13 +1059,15 @@ impl<'s, B: Backend> Machine<'s, B> {
         let name = &name[..len];
         let mut report = self.walk.report;
         if is_dir {
-            let fresh = self.walk.report || self.walk.rescan;
+            let new_dirs = self.walk.rescan || self.walk.relist;
+            let fresh = self.walk.report || new_dirs;
             match self.watch_child(parent, name, fresh) {
                 Child::Watched => {
-                    // A rescan reports the directories it did not know.
-                    report |= self.walk.rescan && self.masks.report.contains(EventMask::CREATE);
+                    // A rescan or relisting reports the directories it did
+                    // not know.
+                    report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known => {}
+                Child::Known | Child::Vanished => {}
                 Child::Skipped(operation, kind) => {
                     if report {
                         self.defer_skip(parent, name, operation, kind);

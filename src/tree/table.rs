@@ -32,6 +32,9 @@ pub(crate) mod flag {
     pub const ROOT: u8 = 0x20;
     /// Marked for removal with the subtree being removed.
     pub const DOOMED: u8 = 0x40;
+    /// Listed again because a path through it went stale; its listing
+    /// reports only the directories it did not know.
+    pub const RELIST: u8 = 0x80;
 }
 
 /// One watched directory: 16 bytes, plus its name in the arena and 2 index

@@ -1,0 +1,161 @@
+//! Model-based test of the sans-IO tree machine: random sequences of
+//! mkdir, touch, rm -rf, rename, move out, move in and lost events
+//! (overflow), processed in batches of random sizes, against a model
+//! filesystem (`tree_support/model.rs`, shared with the fuzz target).
+
+#[path = "tree_support/model.rs"]
+mod model;
+
+use model::{Op, run};
+use proptest::prelude::*;
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Mkdir(a, b)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Touch(a, b)),
+        2 => any::<u8>().prop_map(Op::Remove),
+        3 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c)| Op::Rename(a, b, c)),
+        1 => any::<u8>().prop_map(Op::MoveOut),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::MoveIn(a, b)),
+        1 => any::<u8>().prop_map(Op::Overflow),
+        4 => any::<u8>().prop_map(Op::Process),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_machine_follows_the_model(ops in proptest::collection::vec(op(), 0..60)) {
+        if let Err(msg) = run(&ops, 4096) {
+            return Err(TestCaseError::fail(msg));
+        }
+    }
+
+    #[test]
+    fn a_small_table_fills_up_cleanly(ops in proptest::collection::vec(op(), 0..60)) {
+        // Full tables are errors; invariants still hold.
+        if let Err(msg) = run(&ops, 6) {
+            return Err(TestCaseError::fail(msg));
+        }
+    }
+}
+
+#[test]
+fn renames_split_across_reads_and_twice_in_a_row() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Process(7),
+        Mkdir(1, 1),
+        Process(7),
+        Rename(1, 0, 2),
+        Rename(1, 0, 3),
+        Process(0),
+        Process(1),
+        Mkdir(2, 4),
+        Process(2),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn a_directory_moved_out_while_its_parent_is_renamed() {
+    use Op::*;
+    let ops = [
+        MoveIn(0, 12),
+        MoveOut(82),
+        Mkdir(9, 5),
+        Remove(109),
+        Process(2),
+        Mkdir(2, 0),
+        MoveOut(86),
+        Rename(5, 182, 3),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn a_watched_directory_moved_into_a_new_one() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 83),
+        Mkdir(0, 24),
+        Process(0),
+        Mkdir(52, 0),
+        Rename(9, 39, 0),
+        Process(40),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn a_new_directory_renamed_before_its_parent_is_watched() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 5),
+        Mkdir(90, 194),
+        Process(0),
+        Mkdir(93, 6),
+        Mkdir(125, 0),
+        Rename(149, 23, 0),
+        Process(104),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn an_overflow_then_renames() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 35),
+        Mkdir(6, 104),
+        Overflow(20),
+        Mkdir(15, 0),
+        Rename(0, 0, 0),
+        Remove(136),
+        Rename(253, 30, 81),
+        Process(154),
+        Mkdir(50, 109),
+        Process(0),
+        Rename(95, 9, 17),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn a_rename_lost_in_an_overflow() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 2),
+        Mkdir(8, 128),
+        Remove(130),
+        MoveIn(56, 0),
+        Remove(12),
+        Mkdir(22, 0),
+        Overflow(17),
+        Process(0),
+        Rename(56, 4, 0),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn a_new_directory_renamed_into_another_new_one() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Mkdir(0, 36),
+        Process(0),
+        MoveIn(53, 0),
+        Mkdir(181, 0),
+        Mkdir(3, 1),
+        Rename(17, 88, 12),
+        Mkdir(0, 0),
+        Process(0),
+    ];
+    run(&ops, 64).unwrap();
+}
