@@ -159,3 +159,41 @@ fn a_new_directory_renamed_into_another_new_one() {
     ];
     run(&ops, 64).unwrap();
 }
+
+#[test]
+fn two_renames_into_a_directory_being_created() {
+    use Op::*;
+    let ops = [
+        Touch(0, 44),
+        Mkdir(0, 25),
+        Mkdir(0, 16),
+        Touch(0, 89),
+        Mkdir(34, 0),
+        Process(0),
+        Mkdir(32, 152),
+        Rename(178, 71, 1),
+        Rename(68, 89, 0),
+    ];
+    run(&ops, 64).unwrap();
+}
+
+#[test]
+fn renames_after_an_overflow_while_the_rescan_is_pending() {
+    use Op::*;
+    let ops = [
+        MoveIn(0, 76),
+        Mkdir(30, 103),
+        Rename(54, 178, 0),
+        Mkdir(3, 21),
+        MoveIn(162, 35),
+        Rename(136, 41, 5),
+        Mkdir(27, 180),
+        Mkdir(162, 105),
+        Overflow(152),
+        Process(0),
+        Mkdir(212, 0),
+        Rename(45, 194, 31),
+        Rename(1, 188, 53),
+    ];
+    run(&ops, 64).unwrap();
+}

@@ -779,26 +779,42 @@ impl<'s, B: Backend> Machine<'s, B> {
             .iter()
             .rposition(|m| m.from_parent == e.parent && m.from_hash == h)
         else {
+            // Already where a rename put it (a rescan or a listing followed
+            // it first): that rename is done.
+            let name = self.table.name(slot);
+            if let Some(i) = self
+                .moves
+                .iter()
+                .position(|m| m.to_parent == e.parent && m.to_name.as_slice() == name)
+            {
+                self.moves.remove(i);
+            }
             // No MOVED_FROM from a watched parent: a root moved (or the
             // pairing was lost, and then the rescan that followed fixes it).
             return !e.has(flag::ROOT);
         };
         let m = self.moves.remove(i);
-        let hint = self
-            .hints
-            .iter()
-            .position(|h| h.slot == slot && h.wd == e.wd)
-            .map(|k| self.hints.remove(k));
-        let (to_parent, to_name) = match (m.to_parent, hint) {
-            (NONE, Some(h)) => (h.parent, h.name),
-            (NONE, None) => return false,
-            (p, _) => (p, m.to_name),
+        let (to_parent, to_name, hinted) = if m.to_parent != NONE {
+            (m.to_parent, m.to_name, false)
+        } else {
+            // No IN_MOVED_TO: moved out, or into a directory not watched
+            // yet, where a listing may have found it (a hint). A hint is
+            // used once, and checked: it may predate a later move out.
+            let Some(k) = self
+                .hints
+                .iter()
+                .position(|h| h.slot == slot && h.wd == e.wd)
+            else {
+                return false;
+            };
+            let h = self.hints.remove(k);
+            (h.parent, h.name, true)
         };
         if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
             return false;
         }
         match self.table.rename(slot, to_parent, &to_name) {
-            Ok(()) => true,
+            Ok(()) => !hinted || self.still_at(slot),
             Err(kind) => {
                 // No room for the new name: stop watching it rather than
                 // report wrong paths, and say so.
