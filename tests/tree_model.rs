@@ -23,7 +23,13 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // A fixed seed keeps CI deterministic; change the seed or the number
+    // of cases to explore further.
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7a69_6e6f),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_machine_follows_the_model(ops in proptest::collection::vec(op(), 0..60)) {
@@ -196,4 +202,22 @@ fn renames_after_an_overflow_while_the_rescan_is_pending() {
         Rename(1, 188, 53),
     ];
     run(&ops, 64).unwrap();
+}
+
+/// The fuzz target's check on a few byte strings (the fuzz corpus replays
+/// the same function).
+#[test]
+fn fuzz_check_on_fixed_inputs() {
+    let inputs: [&[u8]; 5] = [
+        b"",
+        &[0, 0, 0, 7, 3, 0, 3, 1, 0, 7, 0],
+        &[5, 0, 1, 0, 0, 2, 4, 1, 6, 1, 0, 0, 3, 7, 2],
+        &[0; 64],
+        &[
+            3, 200, 100, 50, 6, 9, 5, 77, 1, 7, 7, 2, 1, 4, 0, 0, 0, 9, 7, 1,
+        ],
+    ];
+    for data in inputs {
+        model::fuzz_one(data);
+    }
 }

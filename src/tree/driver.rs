@@ -202,6 +202,12 @@ impl<'s> InotifyTrees<'s> {
             let inotify = self.machine.backend().inotify();
             let ready = match inotify.read_events(self.buf) {
                 Ok(events) if !events.remaining().is_empty() => events.remaining().len(),
+                Ok(_) if self.machine.has_pending_moves() => {
+                    // Nothing queued: renames still waiting for their
+                    // IN_MOVE_SELF never get one; deal with them first.
+                    self.machine.queue_empty();
+                    continue;
+                }
                 Ok(_) => match inotify.wait_events(self.buf, timeout) {
                     Ok(events) => {
                         // Waiting forever never times out: keep waiting.

@@ -525,11 +525,11 @@ impl<'s, B: Backend> Machine<'s, B> {
             // reached a second way (a bind mount), or a rename whose events
             // are still queued (or were lost in an overflow). Asking the
             // kernel about the old place tells which.
-            let moved = !same
-                && !e.has(flag::ROOT)
-                && !(self.walk.rescan && e.has(flag::SEEN))
-                && !self.table.is_within(parent, known)
-                && !self.still_at(known);
+            let kept = same
+                || e.has(flag::ROOT)
+                || (self.walk.rescan && e.has(flag::SEEN))
+                || self.table.is_within(parent, known);
+            let moved = !kept && !self.still_at(known);
             if moved && self.walk.rescan {
                 // The rename was lost in the overflow: follow it now.
                 if self.table.rename(known, parent, name).is_ok() {
@@ -828,7 +828,9 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// queues `IN_MOVED_FROM`, `IN_MOVED_TO` and `IN_MOVE_SELF` together, so
     /// a rename whose `IN_MOVE_SELF` has not come within two more batches was
     /// of a directory we do not watch (skipped earlier); if it landed in the
-    /// tree, it is watched now as a new directory.
+    /// tree, it is watched now as a new directory (see also
+    /// [`queue_empty`](Self::queue_empty), which settles that sooner). Also
+    /// lists again directories whose path was stale.
     pub fn end_batch(&mut self) {
         self.batch = self.batch.wrapping_add(1);
         if core::mem::take(&mut self.rescan_due) {
@@ -852,13 +854,28 @@ impl<'s, B: Backend> Machine<'s, B> {
                 .set(slot, flag::UNLISTED | if fresh { 0 } else { flag::RELIST });
             self.start_walk(slot);
         }
-        while let Some(i) = self
-            .moves
-            .iter()
-            .position(|m| self.batch.wrapping_sub(m.batch) >= 3)
-        {
+        let batch = self.batch;
+        self.expire_moves(|m| batch.wrapping_sub(m.batch) >= 3);
+    }
+
+    /// Whether renames are waiting for their `IN_MOVE_SELF` (see
+    /// [`queue_empty`](Self::queue_empty)).
+    pub fn has_pending_moves(&self) -> bool {
+        !self.moves.is_empty()
+    }
+
+    /// Call when a read found the kernel's queue empty: a rename's three
+    /// events are queued together, so any `IN_MOVE_SELF` still awaited
+    /// will not come (the directory was not watched); where such a rename
+    /// landed in the tree, the directory is watched now.
+    pub fn queue_empty(&mut self) {
+        self.expire_moves(|_| true);
+    }
+
+    fn expire_moves(&mut self, expired: impl Fn(&Move) -> bool) {
+        while let Some(i) = self.moves.iter().position(&expired) {
             let m = self.moves.remove(i);
-            if m.to_parent != NONE && self.table.used(m.to_parent) && self.deferred.is_none() {
+            if m.to_parent != NONE && self.table.used(m.to_parent) {
                 self.child_appeared(m.to_parent, &m.to_name);
             }
         }

@@ -178,7 +178,7 @@ impl ModelFs {
 
     fn push(&mut self, wd: i32, mask: EventMask, cookie: u32, name: &[u8]) {
         if self.in_op && self.lose > 0 {
-            if !self.queue.last().is_some_and(|e| e.0 == -1) {
+            if self.queue.last().is_none_or(|e| e.0 != -1) {
                 self.queue.push((-1, EventMask::Q_OVERFLOW, 0, Vec::new()));
             }
             return;
@@ -508,7 +508,11 @@ fn pump(m: &mut Machine<'_, ModelFs>, batch: usize, full: &mut bool) -> Result<(
     for _ in 0..10_000 {
         drain_steps(m, full)?;
         if m.backend().queue.is_empty() {
-            return Ok(());
+            if !m.has_pending_moves() {
+                return Ok(());
+            }
+            m.queue_empty();
+            continue;
         }
         m.end_batch();
         let take = batch.min(m.backend().queue.len());
@@ -585,4 +589,42 @@ fn check(
         _ => {}
     }
     Ok(())
+}
+
+/// Decodes arbitrary bytes into operations: a tag byte then its arguments
+/// (missing ones are 0). Every byte string is valid.
+pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut it = data.iter().copied();
+    while let Some(tag) = it.next() {
+        let mut arg = || it.next().unwrap_or(0);
+        ops.push(match tag % 8 {
+            0 => Op::Mkdir(arg(), arg()),
+            1 => Op::Touch(arg(), arg()),
+            2 => Op::Remove(arg()),
+            3 => Op::Rename(arg(), arg(), arg()),
+            4 => Op::MoveOut(arg()),
+            5 => Op::MoveIn(arg(), arg()),
+            6 => Op::Overflow(arg()),
+            _ => Op::Process(arg()),
+        });
+        if ops.len() >= 256 {
+            break;
+        }
+    }
+    ops
+}
+
+/// The fuzz check: arbitrary bytes as operations, against a roomy table
+/// and a tiny one. Panics (which the fuzzer reports) if the machine panics,
+/// breaks an invariant (every entry's parent present, counts consistent,
+/// index consistent), leaks a watch, or ends up watching something other
+/// than the model's tree.
+pub fn fuzz_one(data: &[u8]) {
+    let ops = ops_from_bytes(data);
+    for cap in [256, 5] {
+        if let Err(msg) = run(&ops, cap) {
+            panic!("capacity {cap}: {msg}\nops: {ops:?}");
+        }
+    }
 }
