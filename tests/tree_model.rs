@@ -22,14 +22,24 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// 512 cases from a fixed seed keep CI deterministic; `PROPTEST_CASES=N`
+/// explores N cases from a random seed.
+fn config() -> ProptestConfig {
+    match std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(cases) => ProptestConfig::with_cases(cases),
+        None => ProptestConfig {
+            cases: 512,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x7a69_6e6f),
+            ..ProptestConfig::default()
+        },
+    }
+}
+
 proptest! {
-    // A fixed seed keeps CI deterministic; change the seed or the number
-    // of cases to explore further.
-    #![proptest_config(ProptestConfig {
-        cases: 512,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7a69_6e6f),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config())]
 
     #[test]
     fn the_machine_follows_the_model(ops in proptest::collection::vec(op(), 0..60)) {

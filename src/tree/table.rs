@@ -512,3 +512,114 @@ impl<'s> Table<'s> {
         0..self.hi
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+    use std::vec::Vec;
+
+    #[test]
+    fn an_entry_and_its_index_cells_take_24_bytes() {
+        assert_eq!(core::mem::size_of::<DirEntry>(), 16);
+        assert_eq!(super::super::BYTES_PER_DIR, 24);
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(u8, u8, u8),
+        Remove(u8),
+        Rename(u8, u8, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (any::<u8>(), any::<u8>(), 1..40u8).prop_map(|(p, w, l)| Op::Insert(p, w, l)),
+            2 => any::<u8>().prop_map(Op::Remove),
+            2 => (any::<u8>(), any::<u8>(), 1..40u8).prop_map(|(s, p, l)| Op::Rename(s, p, l)),
+        ]
+    }
+
+    proptest! {
+        /// The table against a map: names survive compaction, the wd index
+        /// survives backward-shift deletion, full tables change nothing.
+        #[test]
+        fn the_table_matches_a_map(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut entries = [DirEntry::EMPTY; 12];
+            let mut index = [0u32; 13];
+            let mut names = [0u8; 160];
+            let mut t = Table::new(&mut entries, &mut index, &mut names);
+            // slot -> (wd, parent, name)
+            let mut model: BTreeMap<u32, (i32, u32, Vec<u8>)> = BTreeMap::new();
+            let root = t.insert_root(b"/r", 1, 0).unwrap();
+            model.insert(root, (1, NONE, b"/r".to_vec()));
+            let mut next_wd = 2;
+            for op in ops {
+                let slots: Vec<u32> = model.keys().copied().collect();
+                let pick = |k: u8| slots[k as usize % slots.len()];
+                match op {
+                    Op::Insert(p, w, len) => {
+                        let parent = pick(p);
+                        let name = std::vec![b'a' + w % 26; len as usize];
+                        match t.insert(parent, &name, next_wd, 0) {
+                            Ok(slot) => {
+                                prop_assert!(!model.contains_key(&slot));
+                                model.insert(slot, (next_wd, parent, name));
+                            }
+                            Err(ErrorKind::TableFull { .. }) => {}
+                            Err(e) => prop_assert!(false, "{e:?}"),
+                        }
+                        next_wd += 1;
+                    }
+                    Op::Remove(s) => {
+                        let slot = pick(s);
+                        // Only leaves: the machine removes subtrees leaf-safe.
+                        if slot != root && !model.values().any(|v| v.1 == slot) {
+                            t.remove(slot);
+                            model.remove(&slot);
+                        }
+                    }
+                    Op::Rename(s, p, len) => {
+                        let (slot, parent) = (pick(s), pick(p));
+                        if slot != root && !t.is_within(parent, slot) {
+                            let name = std::vec![b'z'; len as usize];
+                            if t.rename(slot, parent, &name).is_ok() {
+                                let e = model.get_mut(&slot).unwrap();
+                                e.1 = parent;
+                                e.2 = name;
+                            }
+                        }
+                    }
+                }
+                prop_assert_eq!(t.len(), model.len());
+                for (&slot, (wd, parent, name)) in &model {
+                    prop_assert_eq!(t.slot_of(*wd), Some(slot));
+                    prop_assert_eq!(t.get(slot).parent, *parent);
+                    prop_assert_eq!(t.name(slot), name.as_slice());
+                    let kids = model.values().filter(|v| v.1 == slot).count();
+                    prop_assert_eq!(t.get(slot).children as usize, kids);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn paths_are_built_from_the_parents() {
+        let mut entries = [DirEntry::EMPTY; 4];
+        let mut index = [0u32; 9];
+        let mut names = [0u8; 64];
+        let mut t = Table::new(&mut entries, &mut index, &mut names);
+        let r = t.insert_root(b"/", 1, 0).unwrap();
+        let a = t.insert(r, b"a", 2, 0).unwrap();
+        let b = t.insert(a, b"bc", 3, 0).unwrap();
+        let mut buf = [0u8; 16];
+        let (len, root) = t.path(b, &mut buf).unwrap();
+        assert_eq!((&buf[..len], root), (&b"/a/bc/"[..], r));
+        // Too small a buffer is None, not a panic.
+        assert_eq!(t.path(b, &mut [0u8; 5]), None);
+        t.rename(b, r, b"top").unwrap();
+        let (len, _) = t.path(b, &mut buf).unwrap();
+        assert_eq!(&buf[..len], b"/top/");
+    }
+}
