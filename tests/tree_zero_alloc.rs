@@ -6,8 +6,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
-use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
 use zinotify::WatchMask;
+use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
 
 struct Counting;
 
@@ -54,7 +54,8 @@ fn drain(trees: &mut InotifyTrees<'_>, quiet: Duration) -> (usize, usize, bool) 
 
 #[test]
 fn recursive_watching_allocates_nothing() {
-    let root = std::env::temp_dir().join(format!("zinotify-tree-zero-alloc-{}", std::process::id()));
+    let root =
+        std::env::temp_dir().join(format!("zinotify-tree-zero-alloc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     for d in ["a/b/c", "a/d", "e"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
@@ -94,6 +95,9 @@ fn recursive_watching_allocates_nothing() {
     let allocs = ALLOCS.load(Ordering::SeqCst);
     std::fs::remove_dir_all(&root).unwrap();
     assert!(k1 + s1 > 0 && k2 > 0, "events were seen: {k1} {s1} {k2}");
-    assert_eq!(watched, 9, "root, a, a/b, a/b/c, a/d, e, renamed, renamed/x, renamed/x/y");
+    assert_eq!(
+        watched, 9,
+        "root, a, a/b, a/b/c, a/d, e, renamed, renamed/x, renamed/x/y"
+    );
     assert_eq!(allocs, 0, "allocations while watching recursively");
 }

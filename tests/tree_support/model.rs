@@ -440,6 +440,13 @@ pub fn run(ops: &[Op], cap: usize) -> Result<(), String> {
     for &op in ops {
         m.backend_mut().apply(op);
         if trace {
+            let fs = m.backend();
+            let dirs: Vec<String> = fs
+                .tree_dirs()
+                .into_iter()
+                .map(|i| String::from_utf8_lossy(&fs.path(i)).into_owned())
+                .collect();
+            eprintln!("{op:?} dirs {dirs:?}");
             eprintln!(
                 "{op:?} -> queue {:?}",
                 m.backend()
