@@ -33,6 +33,7 @@ fn config() -> ProptestConfig {
         None => ProptestConfig {
             cases: 512,
             rng_seed: proptest::test_runner::RngSeed::Fixed(0x7a69_6e6f),
+            failure_persistence: None,
             ..ProptestConfig::default()
         },
     }

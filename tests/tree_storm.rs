@@ -104,6 +104,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: 24,
         rng_seed: proptest::test_runner::RngSeed::Fixed(0x0057_072d),
+        failure_persistence: None,
         ..ProptestConfig::default()
     })]
 
