@@ -40,9 +40,7 @@ fn files_in_a_new_deep_directory_are_never_missed() {
         ));
     }
     drain(&mut trees, QUIET);
-    assert_eq!(watched(&trees), walk(t.path()));
-    assert_eq!(kernel_watches(&trees), trees.len());
-    trees.machine().verify().unwrap();
+    assert_consistent(&trees, t.path());
 }
 
 #[test]

@@ -475,6 +475,18 @@ impl<'s, B: Backend> Machine<'s, B> {
         Some(len)
     }
 
+    /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
+    /// or a child): the kernel's answer, or `None` if the path is too long.
+    fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
+        let mask = if self.table.get(slot).has(flag::ROOT) {
+            self.root_mask(base)
+        } else {
+            self.child_mask(base)
+        };
+        let len = self.sys_path(slot)?;
+        Some(self.backend.add_watch(c_str(&self.path[..=len]), mask))
+    }
+
     fn start_walk(&mut self, slot: u32) {
         if self.walk.active {
             self.walk.cursor = self.walk.cursor.min(slot);
@@ -896,15 +908,10 @@ impl<'s, B: Backend> Machine<'s, B> {
             self.table
                 .clear(slot, flag::SEEN | flag::FRESH | flag::UNLISTED);
             let e = *self.table.get(slot);
-            let Some(len) = self.sys_path(slot) else {
+            let Some(answer) = self.rewatch(slot, self.masks.reduced) else {
                 continue;
             };
-            let mask = if e.has(flag::ROOT) {
-                self.root_mask(self.masks.reduced)
-            } else {
-                self.child_mask(self.masks.reduced)
-            };
-            match self.backend.add_watch(c_str(&self.path[..=len]), mask) {
+            match answer {
                 Ok(wd) if wd == e.wd => {
                     self.table.set(slot, flag::REDUCED | flag::UNLISTED);
                     if e.has(flag::ROOT) {
@@ -1152,15 +1159,7 @@ impl<'s, B: Backend> Machine<'s, B> {
                 continue;
             }
             let e = *self.table.get(slot);
-            let Some(len) = self.sys_path(slot) else {
-                continue;
-            };
-            let mask = if e.has(flag::ROOT) {
-                self.root_mask(self.masks.full)
-            } else {
-                self.child_mask(self.masks.full)
-            };
-            if let Ok(wd) = self.backend.add_watch(c_str(&self.path[..=len]), mask) {
+            if let Some(Ok(wd)) = self.rewatch(slot, self.masks.full) {
                 if wd != e.wd && self.table.slot_of(wd).is_none() {
                     // The path now names another directory (renamed since):
                     // its own events will bring it in.

@@ -172,3 +172,11 @@ pub fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").unwrap().uid() == 0
 }
+
+/// The tree watches exactly the directories under `root`, the kernel holds
+/// exactly the table's watches, and the table's invariants hold.
+pub fn assert_consistent(trees: &InotifyTrees<'_>, root: &Path) {
+    assert_eq!(watched(trees), walk(root));
+    assert_eq!(kernel_watches(trees), trees.len());
+    trees.machine().verify().unwrap();
+}
