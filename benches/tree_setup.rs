@@ -54,7 +54,10 @@ fn ensure_tree(n: usize) -> PathBuf {
     if marker.exists() {
         return root;
     }
-    eprintln!("creating {} ({n} directories, 10 files each)...", root.display());
+    eprintln!(
+        "creating {} ({n} directories, 10 files each)...",
+        root.display()
+    );
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
     for i in 0..n {
@@ -138,7 +141,13 @@ fn child_floor(root: &Path, mask: WatchMask) -> usize {
             }
         }
         for name in subdirs {
-            let sub = openat(&dir, name.as_slice(), OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty()).unwrap();
+            let sub = openat(
+                &dir,
+                name.as_slice(),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .unwrap();
             let len = path.len();
             path.push(b'/');
             path.extend_from_slice(&name);
@@ -146,7 +155,13 @@ fn child_floor(root: &Path, mask: WatchMask) -> usize {
             path.truncate(len);
         }
     }
-    let dir = openat(rustix::fs::CWD, root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).unwrap();
+    let dir = openat(
+        rustix::fs::CWD,
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .unwrap();
     let mut count = 0;
     walk(&ino, flags, dir, &mut path, &mut buf, &mut count);
     count
@@ -154,7 +169,9 @@ fn child_floor(root: &Path, mask: WatchMask) -> usize {
 
 fn child_inotify_walkdir(root: &Path, mask: WatchMask) -> usize {
     let ino = inotify::Inotify::init().unwrap();
-    let m = inotify::WatchMask::from_bits_retain(mask.bits()) | inotify::WatchMask::ONLYDIR | inotify::WatchMask::DONT_FOLLOW;
+    let m = inotify::WatchMask::from_bits_retain(mask.bits())
+        | inotify::WatchMask::ONLYDIR
+        | inotify::WatchMask::DONT_FOLLOW;
     let mut count = 0;
     for e in walkdir::WalkDir::new(root).follow_links(false) {
         let e = e.unwrap();
@@ -181,7 +198,11 @@ fn run_child(which: &str, n: usize) -> (f64, u64) {
         .args(["--child", which, &n.to_string()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{which}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{which}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s = String::from_utf8_lossy(&out.stdout);
     let mut it = s.split_whitespace();
     let secs: f64 = it.next().unwrap().parse().unwrap();
@@ -238,7 +259,9 @@ const EVENTS: usize = 10_000;
 
 /// Files to write to, spread over the tree (deep ones included).
 fn event_files(root: &Path, n: usize) -> Vec<PathBuf> {
-    (0..EVENTS).map(|k| dir_path(root, (k * 7919) % n).join(format!("f{}", k % 10))).collect()
+    (0..EVENTS)
+        .map(|k| dir_path(root, (k * 7919) % n).join(format!("f{}", k % 10)))
+        .collect()
 }
 
 /// Writes EVENTS files (one CLOSE_WRITE each), then drains them with full
@@ -248,9 +271,17 @@ fn events_zinotify(root: &Path) {
     let files = event_files(root, n);
     let (mut e, mut i, mut nm) = TreeStorage::vecs(n + 64);
     let mut buf = vec![0u8; 64 * 1024];
-    let mut trees = InotifyTrees::new(TreeStorage::new(&mut e, &mut i, &mut nm).unwrap(), &mut buf, WatchMask::CLOSE_WRITE).unwrap();
+    let mut trees = InotifyTrees::new(
+        TreeStorage::new(&mut e, &mut i, &mut nm).unwrap(),
+        &mut buf,
+        WatchMask::CLOSE_WRITE,
+    )
+    .unwrap();
     trees.add_root(root).unwrap();
-    while trees.next_event(Some(Duration::ZERO)).is_none_or(|e| e.unwrap().kind != TreeEventKind::Ready) {}
+    while trees
+        .next_event(Some(Duration::ZERO))
+        .is_none_or(|e| e.unwrap().kind != TreeEventKind::Ready)
+    {}
     let start = Instant::now();
     for f in &files {
         drop(std::fs::OpenOptions::new().write(true).open(f).unwrap());
@@ -258,7 +289,10 @@ fn events_zinotify(root: &Path) {
     let mut got = 0;
     let mut bytes = 0;
     while got < EVENTS {
-        let ev = trees.next_event(Some(Duration::from_secs(5))).unwrap().unwrap();
+        let ev = trees
+            .next_event(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
         assert!(ev.mask.contains(EventMask::CLOSE_WRITE));
         bytes += ev.dir.len() + ev.name.len();
         got += 1;
@@ -281,7 +315,12 @@ fn events_notify(root: &Path) {
     let mut got = 0;
     while got < EVENTS {
         let ev = rx.recv_timeout(Duration::from_secs(5)).unwrap().unwrap();
-        if matches!(ev.kind, notify::EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Write))) {
+        if matches!(
+            ev.kind,
+            notify::EventKind::Access(notify::event::AccessKind::Close(
+                notify::event::AccessMode::Write
+            ))
+        ) {
             got += 1;
         }
     }
@@ -306,13 +345,34 @@ fn main() {
     let sizes: Vec<usize> = std::env::var("TREE_BENCH_SIZES")
         .ok()
         .map(|s| s.split(',').map(|x| x.parse().unwrap()).collect())
-        .unwrap_or_else(|| if smoke { vec![1000] } else { vec![1000, 10_000, 100_000] });
-    let runs: usize = std::env::var("TREE_BENCH_RUNS").ok().map(|s| s.parse().unwrap()).unwrap_or(if smoke { 1 } else { 5 });
+        .unwrap_or_else(|| {
+            if smoke {
+                vec![1000]
+            } else {
+                vec![1000, 10_000, 100_000]
+            }
+        });
+    let runs: usize = std::env::var("TREE_BENCH_RUNS")
+        .ok()
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(if smoke { 1 } else { 5 });
     let have_inotifywait = Command::new("inotifywait").arg("--help").output().is_ok();
-    let contenders = ["floor", "zinotify", "zinotify-all", "inotify+walkdir", "notify", "inotifywait"];
+    let contenders = [
+        "floor",
+        "zinotify",
+        "zinotify-all",
+        "inotify+walkdir",
+        "notify",
+        "inotifywait",
+    ];
 
-    println!("recursive set-up, warm cache, {runs} runs each, medians (time per directory; peak RSS)");
-    println!("{:>8} {:<16} {:>12} {:>10} {:>8} {:>10} {:>8}", "dirs", "contender", "total", "us/dir", "xfloor", "peak RSS", "xfloor");
+    println!(
+        "recursive set-up, warm cache, {runs} runs each, medians (time per directory; peak RSS)"
+    );
+    println!(
+        "{:>8} {:<16} {:>12} {:>10} {:>8} {:>10} {:>8}",
+        "dirs", "contender", "total", "us/dir", "xfloor", "peak RSS", "xfloor"
+    );
     for &n in &sizes {
         ensure_tree(n);
         // Warm the cache.
@@ -358,11 +418,18 @@ fn main() {
 
     let n = 1000;
     ensure_tree(n);
-    println!("\n{EVENTS} CLOSE_WRITE events in a {n}-directory tree, delivered with full paths (write + deliver), {runs} runs, medians");
+    println!(
+        "\n{EVENTS} CLOSE_WRITE events in a {n}-directory tree, delivered with full paths (write + deliver), {runs} runs, medians"
+    );
     let mut res = Vec::new();
     for c in ["events-zinotify", "events-notify"] {
         let t = median((0..runs).map(|_| run_child(c, n).0).collect());
         res.push(t);
-        println!("{c:<16} {:>8.1}ms {:>8.2} us/event {:>6.2}x", t * 1e3, t * 1e6 / EVENTS as f64, t / res[0]);
+        println!(
+            "{c:<16} {:>8.1}ms {:>8.2} us/event {:>6.2}x",
+            t * 1e3,
+            t * 1e6 / EVENTS as f64,
+            t / res[0]
+        );
     }
 }

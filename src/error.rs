@@ -83,6 +83,15 @@ pub enum ErrorKind {
     },
     /// The kernel returned bytes the parser rejects.
     Malformed(ParseError),
+    /// The byte storage for the watch table's paths is full; its size was
+    /// chosen by the caller.
+    PathStorageFull {
+        /// The storage's size, in bytes.
+        capacity: usize,
+    },
+    /// The path is not watched through this table, so there is no watch to
+    /// remove.
+    NotWatched,
 }
 
 /// An error from an operation on the kernel, with the path involved where
@@ -159,6 +168,8 @@ impl Error {
             ErrorKind::PathTooLong { .. } => Some(Errno::NAMETOOLONG),
             ErrorKind::PathContainsNul | ErrorKind::BufferTooSmall { .. } => Some(Errno::INVAL),
             ErrorKind::TableFull { .. } | ErrorKind::Malformed(_) => None,
+            ErrorKind::PathStorageFull { .. } => None,
+            ErrorKind::NotWatched => Some(Errno::INVAL),
         }
     }
 
@@ -176,10 +187,8 @@ impl From<ParseError> for Error {
 }
 
 /// Writes bytes as text: valid UTF-8 as is, anything else as `\xNN`.
-#[cfg(feature = "std")]
 pub(crate) struct LossyBytes<'a>(pub(crate) &'a [u8]);
 
-#[cfg(feature = "std")]
 impl fmt::Display for LossyBytes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for chunk in self.0.utf8_chunks() {
@@ -233,6 +242,11 @@ impl fmt::Display for Error {
                 "the read buffer is {len} bytes; at least {MIN_BUFFER_LEN} are needed to hold any event"
             ),
             ErrorKind::Malformed(err) => write!(f, "{err}"),
+            ErrorKind::PathStorageFull { capacity } => write!(
+                f,
+                "the watch table's path storage is full ({capacity} bytes); create it with more"
+            ),
+            ErrorKind::NotWatched => f.write_str("the path is not watched through this table"),
         }
     }
 }

@@ -15,6 +15,10 @@
 //!   kernel.
 //! - [`inotify`](mod@inotify): [`Inotify`], the inotify and epoll
 //!   descriptors, reading into the caller's buffer with a timeout.
+//! - [`watches`]: [`Watches`], a bounded wd ↔ path table in caller-owned
+//!   storage; [`watched`]: [`WatchedEvent`], an event with its watch path.
+//! - [`adapter`]: [`Watcher`], PyInotify's event loop (one event at a time,
+//!   idle markers, timeout, terminal events, filter).
 //! - [`tree`]: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
 //!   watched recursively over storage the caller provides.
 //!
@@ -43,20 +47,26 @@
 //!   errors. Without it the crate is `#![no_std]` and uses no `alloc`.
 //! - `cli` (default): the `zinotify` command.
 
-#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod adapter;
 pub mod error;
 pub mod event;
 pub mod inotify;
 pub mod mask;
 pub mod path;
 pub mod tree;
+pub mod watched;
+pub mod watches;
 
+pub use adapter::{Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
 pub use error::{Error, ErrorKind, Operation, PATH_MAX};
 pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
 pub use inotify::{Inotify, WatchDescriptor};
 pub use mask::{EventMask, UnknownEventName, WatchMask};
 pub use path::PathBytes;
 pub use tree::{InotifyTree, InotifyTrees, TreeEvent, TreeEventKind, TreeStorage};
+pub use watched::WatchedEvent;
+pub use watches::{FixedWatches, Slot, WatchStorage, Watches};

@@ -2,7 +2,7 @@
 //!
 //! The kernel wants NUL-terminated paths; callers have `&str`, `&[u8]`,
 //! `&CStr` or (with `std`) `&Path`. [`PathBytes`] gives the bytes of any of
-//! them, and [`with_c_path`] copies them into a fixed [`PATH_MAX`] buffer on
+//! them, and `with_c_path` copies them into a fixed [`PATH_MAX`] buffer on
 //! the stack, adds the NUL, and hands out a `&CStr`: no heap, and a clear
 //! error for a path that is too long or holds a NUL.
 

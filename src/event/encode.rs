@@ -87,10 +87,19 @@ pub const fn padded_name_len(name_len: usize) -> usize {
 /// let names: Vec<_> = Events::new(bytes).map(|e| e.unwrap().name).collect();
 /// assert_eq!(names, [b"old", b"new"]);
 /// ```
-#[derive(Debug)]
 pub struct Encoder<'b> {
     buf: &'b mut [u8],
     len: usize,
+}
+
+impl fmt::Debug for Encoder<'_> {
+    /// How much is written and how much room is left, not the bytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Encoder")
+            .field("len", &self.len)
+            .field("capacity", &self.buf.len())
+            .finish()
+    }
 }
 
 impl<'b> Encoder<'b> {

@@ -32,6 +32,7 @@
 //! ```
 
 mod encode;
+mod nul;
 
 pub use encode::{EncodeError, Encoder, padded_name_len};
 
@@ -67,8 +68,10 @@ pub struct Event<'a> {
     pub mask: EventMask,
     /// Ties an `IN_MOVED_FROM` to its `IN_MOVED_TO`; 0 otherwise.
     pub cookie: u32,
-    /// The raw, padded name length the kernel reported (a multiple of 16, or
-    /// 0). Not the length of [`name`](Self::name).
+    /// The raw, padded name length from the header: what the kernel reports
+    /// is 0 or a multiple of 16, but any `len` whose bytes are in the buffer
+    /// and hold a NUL is accepted. Not the length of [`name`](Self::name);
+    /// the record takes `16 + len` bytes.
     pub len: u32,
     /// The file name, without its NUL padding; empty for an event on the
     /// watched object itself. Raw bytes: Linux names need not be UTF-8.
@@ -177,36 +180,56 @@ impl std::error::Error for ParseError {}
 /// let masks: Vec<_> = Events::new(&buf[..len]).map(|e| e.unwrap().mask).collect();
 /// assert_eq!(masks, [EventMask::CREATE, EventMask::DELETE]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Events<'a> {
-    buf: &'a [u8],
-    offset: usize,
+    /// The bytes not yet parsed: a suffix of the buffer, empty once done.
+    rest: &'a [u8],
+    /// The whole buffer's length, to turn `rest` back into an offset.
+    len: usize,
 }
 
 impl<'a> Events<'a> {
     /// Iterates over the events in `buf`, which should hold whole events as
     /// `read(2)` on an inotify descriptor returns them.
     pub const fn new(buf: &'a [u8]) -> Self {
-        Self { buf, offset: 0 }
+        Self {
+            rest: buf,
+            len: buf.len(),
+        }
     }
 
     /// The byte offset of the next record to parse; after the iterator ends
-    /// without error this is the buffer's length.
+    /// (cleanly or with an error) this is the buffer's length.
     pub const fn offset(&self) -> usize {
-        self.offset
+        self.len - self.rest.len()
     }
 
     /// The bytes not yet parsed.
-    pub fn remaining(&self) -> &'a [u8] {
-        // `offset` never exceeds `buf.len()`; `get` keeps that a non-panic.
-        self.buf.get(self.offset..).unwrap_or(&[])
+    pub const fn remaining(&self) -> &'a [u8] {
+        self.rest
     }
 
-    fn fail(&mut self, kind: ParseErrorKind) -> Option<Result<Event<'a>, ParseError>> {
-        let offset = self.offset;
+    /// Ends the iteration with an error at the current offset. Out of line
+    /// and returning only the error, so that `next` stays small and builds
+    /// its events in registers.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, kind: ParseErrorKind) -> ParseError {
+        let offset = self.offset();
         // Stop here: what follows a malformed record cannot be framed.
-        self.offset = self.buf.len();
-        Some(Err(ParseError { offset, kind }))
+        self.rest = &[];
+        ParseError { offset, kind }
+    }
+}
+
+impl fmt::Debug for Events<'_> {
+    /// Where it is and how much is left, not the bytes themselves (a
+    /// read buffer is often 64 KiB).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Events")
+            .field("offset", &self.offset())
+            .field("remaining", &self.rest.len())
+            .finish()
     }
 }
 
@@ -216,48 +239,69 @@ fn field(header: &[u8; HEADER_LEN], at: usize) -> u32 {
     u32::from_ne_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
 }
 
+/// Parses the record at the start of `rest` (not empty): the event and the
+/// bytes it takes, or what is wrong with it.
+#[inline(always)]
+fn record(rest: &[u8]) -> Result<(Event<'_>, usize), ParseErrorKind> {
+    let Some((header, after)) = rest.split_first_chunk::<HEADER_LEN>() else {
+        return Err(ParseErrorKind::TruncatedHeader {
+            available: rest.len(),
+        });
+    };
+    let len = field(header, 12);
+    // A `u32` always fits a `usize` on the 32- and 64-bit targets Linux runs
+    // on; if it did not, the name could not fit the buffer either.
+    let Some(name_field) = usize::try_from(len).ok().and_then(|n| after.get(..n)) else {
+        return Err(ParseErrorKind::NamePastEnd {
+            len,
+            available: after.len(),
+        });
+    };
+    let name = if name_field.is_empty() {
+        name_field
+    } else {
+        match nul::first_nul(name_field).and_then(|end| name_field.get(..end)) {
+            Some(name) => name,
+            None => return Err(ParseErrorKind::NameNotTerminated { len }),
+        }
+    };
+    let event = Event {
+        wd: field(header, 0) as i32,
+        mask: EventMask::from_bits_retain(field(header, 4)),
+        cookie: field(header, 8),
+        len,
+        name,
+    };
+    Ok((event, HEADER_LEN + name_field.len()))
+}
+
 impl<'a> Iterator for Events<'a> {
     type Item = Result<Event<'a>, ParseError>;
 
-    #[inline]
+    // Always inlined: out of line, the 48-byte item goes back through memory
+    // and the caller's reads of it can stall on store forwarding, which costs
+    // more than the parsing. Errors and long names are handled out of line
+    // to keep this small.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.remaining();
-        if rest.is_empty() {
+        if self.rest.is_empty() {
             return None;
         }
-        let Some((header, after)) = rest.split_first_chunk::<HEADER_LEN>() else {
-            return self.fail(ParseErrorKind::TruncatedHeader {
-                available: rest.len(),
-            });
-        };
-        let len = field(header, 12);
-        // A `u32` always fits a `usize` on the 32- and 64-bit targets Linux
-        // runs on; if it did not, the name could not fit the buffer either.
-        let name_field = match usize::try_from(len).ok().and_then(|n| after.get(..n)) {
-            Some(name_field) => name_field,
-            None => {
-                return self.fail(ParseErrorKind::NamePastEnd {
-                    len,
-                    available: after.len(),
-                });
+        Some(match record(self.rest) {
+            Ok((event, used)) => {
+                // `record` never reports more than it was given.
+                self.rest = self.rest.get(used..).unwrap_or(&[]);
+                Ok(event)
             }
-        };
-        let name = if name_field.is_empty() {
-            name_field
-        } else {
-            match name_field.iter().position(|&b| b == 0) {
-                Some(end) => &name_field[..end],
-                None => return self.fail(ParseErrorKind::NameNotTerminated { len }),
-            }
-        };
-        self.offset += HEADER_LEN + name_field.len();
-        Some(Ok(Event {
-            wd: field(header, 0) as i32,
-            mask: EventMask::from_bits_retain(field(header, 4)),
-            cookie: field(header, 8),
-            len,
-            name,
-        }))
+            Err(kind) => Err(self.fail(kind)),
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Every item takes at least one byte (an event a whole header), and
+        // a non-empty rest yields at least one item, an event or an error.
+        let left = self.remaining().len();
+        (usize::from(left > 0), Some(left.div_ceil(HEADER_LEN)))
     }
 }
 

@@ -217,3 +217,17 @@ fn debug_escapes_non_utf8_names() {
     };
     assert!(format!("{event:?}").contains(r#"name: "\xffx""#));
 }
+
+#[test]
+fn debug_shows_positions_not_bytes() {
+    let mut buf = [0u8; 64];
+    let mut enc = Encoder::new(&mut buf);
+    enc.push(1, EventMask::CREATE, 0, b"a").unwrap();
+    assert_eq!(format!("{enc:?}"), "Encoder { len: 32, capacity: 64 }");
+    let mut events = Events::new(&buf[..48]);
+    events.next().unwrap().unwrap();
+    assert_eq!(
+        format!("{events:?}"),
+        "Events { offset: 32, remaining: 16 }"
+    );
+}

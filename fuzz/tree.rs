@@ -1,6 +1,8 @@
-//! A model filesystem and kernel for the sans-IO tree [`Machine`]: the
-//! proptest (`tests/tree_model.rs`), the fuzz target (`fuzz_targets/tree.rs`)
-//! and the corpus replay run the same [`run`] check.
+//! Fuzz target `tree`: a model filesystem and kernel for the sans-IO tree
+//! [`Machine`]. The fuzz target (`fuzz_targets/tree.rs`, through
+//! [`fuzz_one`]), the corpus replay (`tests/fuzz_corpus.rs`) and the
+//! model-based proptest (`tests/tree_model.rs`, which includes this file with
+//! `#[path]`) run the same [`run`] check.
 //!
 //! The model holds a directory tree under `/t` (watched) and `/out` (not),
 //! emits the inotify events the kernel would for each operation (including

@@ -1,0 +1,104 @@
+//! Helpers shared by the integration tests: a temporary directory that
+//! cleans up after itself, and a loop that reads real kernel events until a
+//! condition holds or a timeout passes.
+//!
+//! Each test crate includes this with `mod common;` and uses only part of
+//! it, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use zinotify::{Event, EventMask, Inotify};
+
+/// A fresh, empty directory under `std::env::temp_dir()`, removed with
+/// everything in it when dropped.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates `zinotify-<tag>-<pid>-<n>`; `tag` helps find leftovers of a
+    /// crashed test.
+    pub fn new(tag: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("zinotify-{tag}-{}-{n}", std::process::id()));
+        // A leftover from an earlier run with the same pid would hold stale
+        // entries; start from nothing.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self { path }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// An [`Event`] that owns its name, so it outlives the read buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedEvent {
+    pub wd: i32,
+    pub mask: EventMask,
+    pub cookie: u32,
+    pub len: u32,
+    pub name: Vec<u8>,
+}
+
+impl From<Event<'_>> for OwnedEvent {
+    fn from(e: Event<'_>) -> Self {
+        Self {
+            wd: e.wd,
+            mask: e.mask,
+            cookie: e.cookie,
+            len: e.len,
+            name: e.name.to_vec(),
+        }
+    }
+}
+
+/// What [`read_until`] collected: the parsed events, and the raw bytes the
+/// kernel returned (every read appended in order; each read holds whole
+/// events, so `raw` is itself a valid event stream).
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub events: Vec<OwnedEvent>,
+    pub raw: Vec<u8>,
+}
+
+/// Reads events with [`Inotify::wait_events`] until `done(&events so far)`
+/// holds or `timeout` passes, whichever is first. Panics on a read or parse
+/// error: the kernel's bytes must always parse.
+pub fn read_until(
+    inotify: &Inotify,
+    timeout: Duration,
+    mut done: impl FnMut(&[OwnedEvent]) -> bool,
+) -> Recorded {
+    let deadline = Instant::now() + timeout;
+    let mut recorded = Recorded::default();
+    let mut buf = [0u8; 4096];
+    while !done(&recorded.events) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let events = inotify
+            .wait_events(&mut buf, Some(left))
+            .expect("wait_events");
+        recorded.raw.extend_from_slice(events.remaining());
+        for event in events {
+            recorded
+                .events
+                .push(event.expect("kernel bytes parse").into());
+        }
+    }
+    recorded
+}

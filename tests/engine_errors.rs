@@ -1,0 +1,243 @@
+//! Bad input and exhausted limits: each is a clear, typed error that names
+//! the path or the limit, and leaves nothing behind.
+
+mod support;
+
+use rustix::fd::AsFd;
+use rustix::io::Errno;
+use std::os::unix::ffi::OsStrExt;
+use std::process::Command;
+use support::{TempDir, in_ci, kernel_watch_count};
+use zinotify::{ErrorKind, FixedWatches, Inotify, Operation, PATH_MAX, WatchMask};
+
+#[test]
+fn missing_path_is_enoent_with_the_path() {
+    let inotify = Inotify::new().unwrap();
+    let err = inotify
+        .add_watch(b"/no/such/zinotify/dir", WatchMask::CREATE)
+        .unwrap_err();
+    assert_eq!(
+        (err.operation(), err.kind()),
+        (Operation::AddWatch, ErrorKind::Os(Errno::NOENT))
+    );
+    #[cfg(feature = "std")]
+    {
+        assert_eq!(err.path(), Some(&b"/no/such/zinotify/dir"[..]));
+        assert!(
+            err.to_string().contains("\"/no/such/zinotify/dir\""),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_path_through_a_file_is_enotdir() {
+    let inotify = Inotify::new().unwrap();
+    let err = inotify
+        .add_watch("/dev/null/foo", WatchMask::CREATE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::NOTDIR));
+    #[cfg(feature = "std")]
+    assert_eq!(err.path(), Some(&b"/dev/null/foo"[..]));
+}
+
+#[test]
+fn a_4096_byte_path_is_too_long_and_reaches_no_system_call() {
+    let inotify = Inotify::new().unwrap();
+    let path = [b'a'; PATH_MAX];
+    let err = inotify.add_watch(&path[..], WatchMask::CREATE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PathTooLong { len: PATH_MAX });
+    assert_eq!(kernel_watch_count(inotify.as_fd()), 0);
+}
+
+#[test]
+fn a_read_buffer_below_272_bytes_is_an_error_not_a_hang() {
+    let dir = TempDir::new("small-buf");
+    let inotify = Inotify::new().unwrap();
+    inotify.add_watch(dir.bytes(), WatchMask::CREATE).unwrap();
+    std::fs::write(dir.join("x"), b"").unwrap();
+    let mut buf = [0u8; 271];
+    let err = inotify.read_events(&mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BufferTooSmall { len: 271 });
+    let err = inotify.wait_events(&mut buf, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BufferTooSmall { len: 271 });
+    // Nothing was consumed: a big enough buffer gets the event.
+    let mut buf = [0u8; 272];
+    assert_eq!(
+        inotify
+            .read_events(&mut buf)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .name,
+        b"x"
+    );
+}
+
+#[test]
+fn a_full_table_refuses_and_leaves_no_kernel_watch_behind() {
+    let dirs: Vec<_> = (0..3).map(|_| TempDir::new("full")).collect();
+    let inotify = Inotify::new().unwrap();
+    let mut table = FixedWatches::<2, 4096>::fixed();
+    table
+        .add(&inotify, dirs[0].bytes(), WatchMask::CREATE)
+        .unwrap();
+    let wd1 = table
+        .add(&inotify, dirs[1].bytes(), WatchMask::CREATE)
+        .unwrap();
+
+    let err = table
+        .add(&inotify, dirs[2].bytes(), WatchMask::CREATE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableFull { capacity: 2 });
+    assert!(err.to_string().contains("full (2 entries)"), "{err}");
+    assert_eq!(kernel_watch_count(inotify.as_fd()), 2);
+    assert_eq!(table.len(), 2);
+    // A path already in the table is still found: no slot needed.
+    assert_eq!(
+        table
+            .add(&inotify, dirs[1].bytes(), WatchMask::CREATE)
+            .unwrap(),
+        wd1
+    );
+}
+
+/// The one case where the kernel adds a watch before the table can refuse:
+/// a path in the full table that now names another inode. The new watch is
+/// removed again, and its IN_IGNORED comes out with no watch path.
+#[test]
+fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
+    let parent = TempDir::new("replaced");
+    let dir = parent.join("d");
+    std::fs::create_dir(&dir).unwrap();
+    let dir = support::bytes(&dir);
+    let mut w = zinotify::Watcher::from_paths(
+        [dir],
+        WatchMask::CREATE,
+        FixedWatches::<1, 4096>::fixed(),
+        [0u8; 4096],
+    )
+    .unwrap()
+    .config(support::quiet_after(300));
+    let old = w.watches().wd(dir).unwrap();
+    std::fs::remove_dir(std::ffi::OsStr::from_bytes(dir)).unwrap();
+    std::fs::create_dir(std::ffi::OsStr::from_bytes(dir)).unwrap();
+
+    let err = w.add_watch(dir, WatchMask::CREATE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TableFull { capacity: 1 });
+    assert_eq!(kernel_watch_count(w.inotify().as_fd()), 0);
+    assert_eq!(w.watches().wd(dir), Some(old));
+
+    let (events, _, _) = support::collect(&mut w, usize::MAX);
+    let got: Vec<_> = events
+        .iter()
+        .map(|e| (e.wd, e.mask, e.watch_path.is_some()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (old.raw(), zinotify::EventMask::IGNORED, true),
+            (old.raw() + 1, zinotify::EventMask::IGNORED, false),
+        ]
+    );
+    assert!(w.watches().is_empty());
+}
+
+#[test]
+fn full_path_storage_refuses_and_leaves_no_kernel_watch_behind() {
+    let dir = TempDir::new("bytes");
+    let inotify = Inotify::new().unwrap();
+    let mut table = FixedWatches::<8, 16>::fixed();
+    let err = table
+        .add(&inotify, dir.bytes(), WatchMask::CREATE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PathStorageFull { capacity: 16 });
+    assert_eq!(kernel_watch_count(inotify.as_fd()), 0);
+    assert!(table.is_empty());
+}
+
+/// Runs `test` of this binary again in a new user namespace (`unshare
+/// --user --map-root-user`), where the inotify limits in
+/// `/proc/sys/user/max_inotify_*` belong to that namespace and can be
+/// lowered without touching the machine's. Returns `None`, after saying so,
+/// when user namespaces are not available here (never under CI).
+fn rerun_in_user_namespace(test: &str) -> Option<std::process::Output> {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("unshare")
+        .args(["--user", "--map-root-user"])
+        .arg(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("ZINOTIFY_IN_USERNS", "1")
+        .output();
+    match out {
+        Ok(out) if !String::from_utf8_lossy(&out.stderr).contains("unshare failed") => Some(out),
+        other => {
+            assert!(
+                !in_ci(),
+                "CI needs unshare(1) and user namespaces: {other:?}"
+            );
+            eprintln!("skipped: cannot create a user namespace here: {other:?}");
+            None
+        }
+    }
+}
+
+/// In the child: lowers this namespace's limit `name` to `value`.
+fn lower_limit(name: &str, value: usize) {
+    std::fs::write(format!("/proc/sys/user/{name}"), value.to_string()).unwrap();
+}
+
+/// Checks the child ran the test and it passed.
+fn assert_child_passed(test: &str) {
+    if let Some(out) = rerun_in_user_namespace(test) {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "child failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// ENOSPC from inotify_add_watch, for real: the watch limit of a fresh user
+/// namespace lowered to 3, then a 4th distinct inode watched.
+#[test]
+fn the_watch_limit_is_watch_limit_naming_the_sysctl() {
+    if std::env::var_os("ZINOTIFY_IN_USERNS").is_none() {
+        return assert_child_passed("the_watch_limit_is_watch_limit_naming_the_sysctl");
+    }
+    lower_limit("max_inotify_watches", 3);
+    let dirs: Vec<_> = (0..4).map(|_| TempDir::new("limit")).collect();
+    let inotify = Inotify::new().unwrap();
+    let mut table = FixedWatches::<8, 4096>::fixed();
+    for dir in &dirs[..3] {
+        table.add(&inotify, dir.bytes(), WatchMask::CREATE).unwrap();
+    }
+    let err = table
+        .add(&inotify, dirs[3].bytes(), WatchMask::CREATE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WatchLimit);
+    assert_eq!(err.errno(), Some(Errno::NOSPC));
+    assert!(err.to_string().contains("max_user_watches"), "{err}");
+    // The table is as it was.
+    assert_eq!(table.len(), 3);
+    assert_eq!(table.wd(dirs[3].bytes()), None);
+}
+
+/// EMFILE from inotify_init1, for real: the instance limit of a fresh user
+/// namespace lowered to 1, then a 2nd instance created.
+#[test]
+fn the_instance_limit_is_instance_limit_naming_the_sysctl() {
+    if std::env::var_os("ZINOTIFY_IN_USERNS").is_none() {
+        return assert_child_passed("the_instance_limit_is_instance_limit_naming_the_sysctl");
+    }
+    lower_limit("max_inotify_instances", 1);
+    let _first = Inotify::new().unwrap();
+    let err = Inotify::new().unwrap_err();
+    assert_eq!(
+        (err.operation(), err.kind()),
+        (Operation::Init, ErrorKind::InstanceLimit)
+    );
+    assert!(err.to_string().contains("max_user_instances"), "{err}");
+}

@@ -1,0 +1,179 @@
+//! The `Watcher` loop's timing and endings against the real kernel: block
+//! duration and idle markers, the overall timeout, terminal events, the
+//! filter, EINTR, and the coalescing window. Timing asserts are loose.
+
+mod support;
+
+use std::fs;
+use std::time::{Duration, Instant};
+use support::{End, TempDir, collect};
+use zinotify::{
+    EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, Watcher, WatcherConfig,
+};
+
+type W<F = zinotify::KeepAll> = Watcher<([zinotify::Slot; 4], [u8; 1024]), [u8; 65536], F>;
+
+fn watcher(dir: &TempDir, mask: WatchMask, config: WatcherConfig) -> W {
+    Watcher::from_paths([dir.bytes()], mask, FixedWatches::fixed(), [0u8; 65536])
+        .unwrap()
+        .config(config)
+}
+
+/// Loose timing: at least 0.9 × `ms`, and well under 5 s.
+fn assert_took_about(elapsed: Duration, ms: u64) {
+    let min = Duration::from_millis(ms * 9 / 10);
+    assert!(
+        elapsed >= min && elapsed < Duration::from_secs(5),
+        "{elapsed:?}, expected about {ms} ms"
+    );
+}
+
+#[test]
+fn idle_markers_every_block_then_the_timeout_counted_from_the_last_event() {
+    let dir = TempDir::new("idle");
+    let config = WatcherConfig {
+        block: Duration::from_millis(200),
+        timeout: Some(Duration::from_millis(700)),
+        ..WatcherConfig::default()
+    };
+    let mut w = watcher(&dir, WatchMask::CREATE, config);
+    fs::write(dir.join("a"), b"").unwrap();
+    let start = Instant::now();
+    let (events, idle, end) = collect(&mut w, usize::MAX);
+    let elapsed = start.elapsed();
+    assert_eq!(end, End::TimedOut);
+    assert_eq!(events.len(), 1);
+    // 700 ms after the event: three full 200 ms cycles, then the rest.
+    assert_eq!(idle, 3);
+    assert_took_about(elapsed, 700);
+    assert!(w.next().is_none());
+}
+
+#[test]
+fn without_idle_markers_only_the_timeout_comes_out() {
+    let dir = TempDir::new("no-idle");
+    let config = WatcherConfig {
+        block: Duration::from_millis(100),
+        timeout: Some(Duration::from_millis(500)),
+        yield_idle: false,
+        ..WatcherConfig::default()
+    };
+    let mut w = watcher(&dir, WatchMask::CREATE, config);
+    let start = Instant::now();
+    assert!(matches!(w.next(), Some(Ok(Next::TimedOut))));
+    let elapsed = start.elapsed();
+    assert_took_about(elapsed, 500);
+}
+
+#[test]
+fn engine_wait_times_out_polls_and_wakes() {
+    let dir = TempDir::new("wait");
+    let inotify = Inotify::new().unwrap();
+    inotify.add_watch(dir.bytes(), WatchMask::CREATE).unwrap();
+
+    let start = Instant::now();
+    assert!(!inotify.wait(Some(Duration::from_millis(300))).unwrap());
+    let elapsed = start.elapsed();
+    assert_took_about(elapsed, 300);
+
+    assert!(!inotify.wait(Some(Duration::ZERO)).unwrap());
+    fs::write(dir.join("x"), b"").unwrap();
+    assert!(inotify.wait(Some(Duration::ZERO)).unwrap());
+    assert!(inotify.wait(None).unwrap());
+    assert_eq!(inotify.queued_bytes().unwrap(), 32);
+}
+
+/// A stop signal followed by SIGCONT makes `epoll_wait` fail with EINTR
+/// even without a handler (signal(7)); the wait resumes with what is left.
+#[test]
+fn an_interrupted_wait_resumes_for_the_time_left() {
+    let inotify = Inotify::new().unwrap();
+    let pid = std::process::id();
+    let mut kicker = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("sleep 0.2; kill -STOP {pid}; kill -CONT {pid}"))
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let ready = inotify.wait(Some(Duration::from_secs(1)));
+    let elapsed = start.elapsed();
+    assert!(kicker.wait().unwrap().success());
+    assert!(!ready.unwrap());
+    assert_took_about(elapsed, 1000);
+}
+
+#[test]
+fn terminal_events_are_configurable() {
+    let dir = TempDir::new("terminal");
+    let config = WatcherConfig {
+        terminal: EventMask::DELETE,
+        ..support::quiet_after(500)
+    };
+    let mut w = watcher(&dir, WatchMask::CREATE | WatchMask::DELETE, config);
+    fs::write(dir.join("a"), b"").unwrap();
+    fs::remove_file(dir.join("a")).unwrap();
+    fs::write(dir.join("b"), b"").unwrap();
+    let (events, _, end) = collect(&mut w, usize::MAX);
+    assert_eq!(events.len(), 1);
+    let End::Terminal(e) = end else {
+        panic!("{end:?}")
+    };
+    assert_eq!((e.mask, &e.name[..]), (EventMask::DELETE, &b"a"[..]));
+    // Nothing after it is lost: resume hands out the rest.
+    w.resume();
+    let (events, _, _) = collect(&mut w, 1);
+    assert_eq!(events[0].name, b"b");
+}
+
+#[test]
+fn the_filter_drops_events_and_can_stop_the_loop() {
+    let dir = TempDir::new("filter");
+    let mut w =
+        watcher(&dir, WatchMask::CREATE, support::quiet_after(500)).filter(|e| match e.name() {
+            b"stop" => Verdict::Stop,
+            name if name.ends_with(b".tmp") => Verdict::Drop,
+            _ => Verdict::Keep,
+        });
+    for name in ["a.tmp", "b", "c.tmp", "stop", "after"] {
+        fs::write(dir.join(name), b"").unwrap();
+    }
+    let (events, _, end) = collect(&mut w, usize::MAX);
+    let names: Vec<_> = events.iter().map(|e| e.name.clone()).collect();
+    assert_eq!(names, [b"b".to_vec()]);
+    let End::Stopped(e) = end else {
+        panic!("{end:?}")
+    };
+    assert_eq!(e.name, b"stop");
+    w.resume();
+    let (events, _, _) = collect(&mut w, 1);
+    assert_eq!(events[0].name, b"after");
+}
+
+/// With a 1 ms coalescing window, a writer creating and deleting files as
+/// fast as it can: every event arrives, in order, and no overflow.
+#[test]
+fn coalescing_loses_nothing() {
+    const FILES: usize = 20_000;
+    let dir = TempDir::new("coalesce");
+    let config = WatcherConfig {
+        coalesce: Some(Duration::from_millis(1)),
+        ..support::quiet_after(2000)
+    };
+    let mut w = watcher(&dir, WatchMask::CREATE | WatchMask::DELETE, config);
+    let path = dir.path().to_owned();
+    let writer = std::thread::spawn(move || {
+        for i in 0..FILES {
+            let file = path.join(i.to_string());
+            fs::File::create(&file).unwrap();
+            fs::remove_file(&file).unwrap();
+        }
+    });
+    let (events, _, end) = collect(&mut w, 2 * FILES);
+    writer.join().unwrap();
+    assert_eq!(end, End::Limit);
+    for (i, pair) in events.chunks(2).enumerate() {
+        let name = i.to_string().into_bytes();
+        assert_eq!((pair[0].mask, &pair[0].name), (EventMask::CREATE, &name));
+        assert_eq!((pair[1].mask, &pair[1].name), (EventMask::DELETE, &name));
+    }
+}

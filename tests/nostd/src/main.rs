@@ -1,0 +1,147 @@
+//! A `#![no_std]` program with no global allocator (nothing here or in
+//! zinotify uses `alloc`): it watches a fresh directory under /tmp, creates
+//! a file in it, and prints the event it got, all through rustix system
+//! calls.
+//!
+//! How it starts: `#![no_main]` with an `extern "C" fn main`, linked against
+//! the C runtime's start files (`crt1.o`) and libc, which only set up the
+//! process, call `main`, and exit with its return value. That works on stable
+//! Rust on any Linux target with a C toolchain, with no assembly and no
+//! nightly features; the `origin` crate could remove libc entirely, but adds
+//! its own start-up code to trust, and what this program proves is about
+//! zinotify, which uses no libc either way (rustix's linux_raw backend).
+#![no_std]
+#![no_main]
+
+use core::ffi::{c_char, c_int};
+use core::fmt::Write;
+use core::time::Duration;
+use rustix::fs::{Mode, OFlags};
+use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+
+// libc, for crt1.o's `__libc_start_main` and `abort`.
+#[link(name = "c")]
+unsafe extern "C" {
+    fn abort() -> !;
+}
+
+/// The precompiled `core` refers to the unwinding personality routine even
+/// though this program aborts on panic (`panic = "abort"`) and so never
+/// unwinds; stable Rust has no other way to satisfy the linker for a
+/// `no_std` binary. Never called.
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let mut out = Out::new();
+    let _ = writeln!(out, "panic: {info}");
+    out.flush();
+    // SAFETY: abort has no preconditions.
+    unsafe { abort() }
+}
+
+/// A fixed buffer that `write!` fills and `flush` writes to stdout.
+struct Out {
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl Out {
+    fn new() -> Self {
+        Self {
+            buf: [0; 1024],
+            len: 0,
+        }
+    }
+
+    fn flush(&mut self) {
+        // SAFETY: file descriptor 1 stays open for the life of the process.
+        let stdout = unsafe { rustix::stdio::stdout() };
+        let _ = rustix::io::write(stdout, &self.buf[..self.len]);
+        self.len = 0;
+    }
+}
+
+impl Write for Out {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let dest = self
+            .buf
+            .get_mut(self.len..self.len + s.len())
+            .ok_or(core::fmt::Error)?;
+        dest.copy_from_slice(s.as_bytes());
+        self.len += s.len();
+        Ok(())
+    }
+}
+
+/// A path written into a fixed buffer.
+struct PathBuf {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl PathBuf {
+    fn new(args: core::fmt::Arguments<'_>) -> Self {
+        let mut out = Out::new();
+        out.write_fmt(args).unwrap();
+        let mut path = Self {
+            buf: [0; 256],
+            len: out.len,
+        };
+        path.buf[..out.len].copy_from_slice(&out.buf[..out.len]);
+        path
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+    let pid = rustix::process::getpid().as_raw_nonzero();
+    let dir = PathBuf::new(format_args!("/tmp/zinotify-nostd-{pid}"));
+    let file = PathBuf::new(format_args!("/tmp/zinotify-nostd-{pid}/hello-nostd.txt"));
+    rustix::fs::mkdir(dir.bytes(), Mode::from_raw_mode(0o700)).unwrap();
+
+    let mut watcher = Watcher::from_paths(
+        [dir.bytes()],
+        WatchMask::CREATE,
+        FixedWatches::<4, 512>::fixed(),
+        [0u8; 1024],
+    )
+    .unwrap()
+    .config(WatcherConfig {
+        timeout: Some(Duration::from_secs(5)),
+        ..WatcherConfig::default()
+    });
+
+    let fd = rustix::fs::open(
+        file.bytes(),
+        OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    drop(fd);
+
+    let mut out = Out::new();
+    let status = loop {
+        match watcher.next() {
+            Some(Ok(Next::Event(event))) => {
+                let _ = writeln!(out, "{event}");
+                break 0;
+            }
+            Some(Ok(Next::Idle)) => continue,
+            other => {
+                let _ = writeln!(out, "no event: {other:?}");
+                break 1;
+            }
+        }
+    };
+    out.flush();
+    drop(watcher);
+    let _ = rustix::fs::unlink(file.bytes());
+    let _ = rustix::fs::rmdir(dir.bytes());
+    status
+}

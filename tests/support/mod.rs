@@ -1,0 +1,132 @@
+//! Helpers shared by the engine tests: temporary directories, owned copies
+//! of events, and a loop that collects what a `Watcher` hands out.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use zinotify::{EventMask, Next, WatchStorage, WatchedEvent, Watcher};
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("zinotify-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The path as bytes: the tests pass `&[u8]` so they also build without
+    /// the `std` feature (no `PathBytes for Path` there).
+    pub fn bytes(&self) -> &[u8] {
+        self.0.as_os_str().as_bytes()
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The bytes of a path.
+pub fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
+/// An event copied out of the read buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owned {
+    pub wd: i32,
+    pub mask: EventMask,
+    pub cookie: u32,
+    pub name: Vec<u8>,
+    pub watch_path: Option<Vec<u8>>,
+}
+
+impl From<&WatchedEvent<'_>> for Owned {
+    fn from(e: &WatchedEvent<'_>) -> Self {
+        Self {
+            wd: e.event.wd,
+            mask: e.event.mask,
+            cookie: e.event.cookie,
+            name: e.event.name.to_vec(),
+            watch_path: e.watch_path.map(<[u8]>::to_vec),
+        }
+    }
+}
+
+/// How a collected loop ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    TimedOut,
+    Terminal(Owned),
+    Stopped(Owned),
+    /// `limit` events were collected.
+    Limit,
+}
+
+/// Runs `watcher` until it ends or `limit` events came out; counts idle
+/// markers. The caller sets the watcher's timeout so this cannot hang.
+pub fn collect<T: WatchStorage, R: AsMut<[u8]>, F: zinotify::Filter>(
+    watcher: &mut Watcher<T, R, F>,
+    limit: usize,
+) -> (Vec<Owned>, usize, End) {
+    let (mut events, mut idle) = (Vec::new(), 0);
+    while let Some(next) = watcher.next() {
+        match next.unwrap() {
+            Next::Event(e) => events.push(Owned::from(&e)),
+            Next::Idle => idle += 1,
+            Next::TimedOut => return (events, idle, End::TimedOut),
+            Next::Terminal(e) => return (events, idle, End::Terminal(Owned::from(&e))),
+            Next::Stopped(e) => return (events, idle, End::Stopped(Owned::from(&e))),
+        }
+        if events.len() == limit {
+            return (events, idle, End::Limit);
+        }
+    }
+    panic!("next() returned None on a loop that had not ended");
+}
+
+/// A loop configuration that ends `ms` milliseconds after the last event.
+pub fn quiet_after(ms: u64) -> zinotify::WatcherConfig {
+    zinotify::WatcherConfig {
+        timeout: Some(Duration::from_millis(ms)),
+        yield_idle: false,
+        ..zinotify::WatcherConfig::default()
+    }
+}
+
+/// How many watches the kernel holds for the inotify descriptor `fd`, from
+/// `/proc/self/fdinfo` (one `inotify wd:` line per watch).
+pub fn kernel_watch_count(fd: rustix::fd::BorrowedFd<'_>) -> usize {
+    use rustix::fd::AsRawFd;
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).unwrap();
+    info.lines()
+        .filter(|l| l.starts_with("inotify wd:"))
+        .count()
+}
+
+/// Whether `CI` is set: tools a test needs must then be present.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// The kernel's queue length, past which it reports `IN_Q_OVERFLOW`.
+pub fn max_queued_events() -> usize {
+    let text = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events").unwrap();
+    text.trim().parse().unwrap()
+}

@@ -1,0 +1,142 @@
+//! Zero heap allocations on the reader, from `Inotify::new()` to drop,
+//! across 100 000 real events: a counting global allocator counts only on
+//! the thread that has counting switched on (the reader), so the writer
+//! thread's own allocations (paths, std::fs) are not counted. Half the
+//! events go through the coalescing window.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+use zinotify::{EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // `const` initialisation: reading it never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count(size: usize) {
+    if COUNTING.with(Cell::get) {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(size, Ordering::Relaxed);
+    }
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const EVENTS: usize = 100_000;
+
+#[test]
+fn flat_watching_allocates_nothing_from_new_to_drop() {
+    let base = std::env::temp_dir().join(format!("zinotify-zero-alloc-{}", std::process::id()));
+    let dirs: Vec<_> = (0..3).map(|i| base.join(i.to_string())).collect();
+    for dir in &dirs {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let paths: Vec<&[u8]> = dirs.iter().map(|d| d.as_os_str().as_bytes()).collect();
+    let done = AtomicBool::new(false);
+
+    let (received, overflows) = std::thread::scope(|s| {
+        // The writer: creates and deletes files in every watched directory
+        // until the reader has seen enough.
+        s.spawn(|| {
+            let mut i = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                let file = dirs[i as usize % dirs.len()].join(i.to_string());
+                std::fs::write(&file, b"").unwrap();
+                std::fs::remove_file(&file).unwrap();
+                i += 1;
+            }
+        });
+
+        // The reader, counted from here to the end of the block. First prove
+        // the counter counts, then start from zero.
+        COUNTING.with(|c| c.set(true));
+        drop(std::hint::black_box(vec![0u8; 100]));
+        assert_eq!(
+            (
+                ALLOCS.swap(0, Ordering::Relaxed),
+                BYTES.swap(0, Ordering::Relaxed)
+            ),
+            (1, 100)
+        );
+        let (received, overflows) = {
+            let mut watcher = Watcher::from_paths(
+                paths.iter().copied(),
+                WatchMask::CREATE | WatchMask::DELETE | WatchMask::CLOSE_WRITE,
+                FixedWatches::<8, 4096>::fixed(),
+                [0u8; 16384],
+            )
+            .unwrap()
+            .config(WatcherConfig {
+                block: Duration::from_millis(100),
+                timeout: Some(Duration::from_secs(60)),
+                ..WatcherConfig::default()
+            });
+            let (mut received, mut overflows) = (0usize, 0usize);
+            while received < EVENTS {
+                if received == EVENTS / 2 {
+                    // The second half through the coalescing window.
+                    watcher.config_mut().coalesce = Some(Duration::from_millis(1));
+                }
+                match watcher.next() {
+                    Some(Ok(Next::Event(e))) => {
+                        received += 1;
+                        assert!(e.watch_path.is_some() && !e.name().is_empty());
+                    }
+                    Some(Ok(Next::Terminal(e))) => {
+                        // Overflow if the writer outran us: counted, resumed.
+                        assert_eq!(e.event.mask, EventMask::Q_OVERFLOW);
+                        overflows += 1;
+                        received += 1;
+                        watcher.resume();
+                    }
+                    Some(Ok(Next::Idle)) => {}
+                    other => panic!("unexpected: {other:?}"),
+                }
+            }
+            (received, overflows)
+            // The watcher (inotify, epoll, table, buffer) is dropped here.
+        };
+        COUNTING.with(|c| c.set(false));
+        done.store(true, Ordering::Relaxed);
+        (received, overflows)
+    });
+    std::fs::remove_dir_all(&base).unwrap();
+
+    assert_eq!(received, EVENTS);
+    eprintln!("{received} events ({overflows} overflows)");
+    assert_eq!(
+        (
+            ALLOCS.load(Ordering::Relaxed),
+            BYTES.load(Ordering::Relaxed)
+        ),
+        (0, 0),
+        "allocations, bytes on the reader thread"
+    );
+}
