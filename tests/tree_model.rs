@@ -215,3 +215,78 @@ fn renames_after_an_overflow_while_the_rescan_is_pending() {
     ];
     run(&ops, 64).unwrap();
 }
+
+#[test]
+fn fuzz_found_a_stale_entry() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 83),
+        Mkdir(0, 0),
+        Process(29),
+        Mkdir(0, 0),
+        Mkdir(0, 0),
+        Mkdir(7, 41),
+        Mkdir(43, 43),
+        Rename(29, 0, 0),
+        Remove(2),
+        Remove(0),
+        Mkdir(0, 7),
+        Rename(43, 7, 0),
+        Mkdir(82, 248),
+        Mkdir(0, 7),
+        MoveIn(0, 0),
+        Mkdir(0, 0),
+        Mkdir(0, 7),
+        Touch(40, 43),
+        Rename(43, 29, 0),
+        Mkdir(0, 7),
+        Rename(43, 0, 0),
+        Mkdir(7, 41),
+        Mkdir(43, 43),
+        Rename(29, 0, 0),
+        Process(0),
+    ];
+    run(&ops, 256).unwrap();
+}
+
+#[test]
+fn fuzz_found_a_lost_subtree() {
+    use Op::*;
+    let ops = [
+        Rename(200, 100, 52),
+        Overflow(9),
+        MoveIn(100, 50),
+        Overflow(9),
+        MoveIn(77, 5),
+        Process(116),
+        Process(97),
+        Process(99),
+        Process(115),
+        MoveIn(98, 115),
+        Process(13),
+        Touch(9, 5),
+        MoveOut(51),
+        Overflow(9),
+        MoveIn(77, 5),
+        MoveIn(126, 246),
+        MoveIn(77, 35),
+        Rename(54, 0, 15),
+        Overflow(100),
+        MoveOut(100),
+        MoveOut(31),
+        MoveOut(0),
+        MoveOut(0),
+        Mkdir(0, 35),
+        Rename(35, 35, 35),
+        Rename(35, 35, 35),
+        Rename(35, 35, 35),
+        Rename(5, 77, 1),
+        Rename(3, 128, 0),
+        Mkdir(255, 200),
+        MoveIn(197, 197),
+        MoveIn(197, 48),
+        MoveIn(197, 100),
+        Remove(1),
+    ];
+    run(&ops, 256).unwrap();
+}

@@ -644,6 +644,13 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// A directory appeared in `parent` (created, or moved in from outside):
     /// watch it; what went wrong is reported after the kernel event.
     fn child_appeared(&mut self, parent: u32, name: &[u8]) {
+        // The event may be older than a rename still queued: if the
+        // parent's path now leads elsewhere, a directory of that name there
+        // is not this one's child. Look again once the renames are applied.
+        if !self.still_at(parent) {
+            self.recheck(parent);
+            return;
+        }
         match self.watch_child(parent, name, true) {
             Child::Watched | Child::Known => {}
             // The parent's path is stale (a rename still queued): look
@@ -817,7 +824,9 @@ impl<'s, B: Backend> Machine<'s, B> {
                 .iter()
                 .position(|h| h.slot == slot && h.wd == e.wd)
             else {
-                return false;
+                // Moved out, says the pairing; the kernel has the last word
+                // (a rescan may have put the entry where it is since).
+                return self.still_at(slot);
             };
             let h = self.hints.remove(k);
             (h.parent, h.name, true)
@@ -825,15 +834,27 @@ impl<'s, B: Backend> Machine<'s, B> {
         if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
             return false;
         }
-        match self.table.rename(slot, to_parent, &to_name) {
-            Ok(()) => !hinted || self.still_at(slot),
-            Err(kind) => {
-                // No room for the new name: stop watching it rather than
-                // report wrong paths, and say so.
-                self.deferred = Some(Deferred::Error(Error::new(Operation::AddWatch, kind)));
-                false
-            }
+        let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
+        let _ = old_name.try_extend_from_slice(self.table.name(slot));
+        if let Err(kind) = self.table.rename(slot, to_parent, &to_name) {
+            // No room for the new name: stop watching it rather than report
+            // wrong paths, and say so.
+            self.deferred = Some(Deferred::Error(Error::new(Operation::AddWatch, kind)));
+            return false;
         }
+        if self.still_at(slot) {
+            return true;
+        }
+        if hinted {
+            return false;
+        }
+        // Not there: either a stale pairing (a rescan already placed it; it
+        // is still where it was) or it moved on again (its next rename is
+        // queued: keep following the events).
+        if self.table.rename(slot, e.parent, &old_name).is_ok() && !self.still_at(slot) {
+            let _ = self.table.rename(slot, to_parent, &to_name);
+        }
+        true
     }
 
     /// Call before reading the next batch of kernel events. The kernel
@@ -1045,6 +1066,13 @@ impl<'s, B: Backend> Machine<'s, B> {
         }
         let slot = self.walk.cursor;
         self.table.clear(slot, flag::UNLISTED);
+        // A path can go stale (a rename still queued) and then name another
+        // directory (`mv logs logs.1; mkdir logs`): list only where the
+        // path still leads to this watch; otherwise look again later.
+        if !self.still_at(slot) {
+            self.recheck(slot);
+            return None;
+        }
         let e = *self.table.get(slot);
         let Some(len) = self.sys_path(slot) else {
             let kind = TreeEventKind::Skipped {
