@@ -681,3 +681,30 @@ fn the_watch_limit_is_an_error_that_names_the_sysctl() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
 }
+
+#[test]
+fn rotating_a_directory_keeps_old_and_new_apart() {
+    // `mv logs logs.1; mkdir logs`, faster than the watcher reads: the
+    // stale path "logs" names another directory by the time events are
+    // handled; nothing may be attached to the wrong one.
+    let t = TempDir::new("rotate");
+    std::fs::create_dir_all(t.path().join("logs/old")).unwrap();
+    let mut store = Store::new(64);
+    let mut trees = store.trees(WatchMask::CREATE | WatchMask::MOVE);
+    trees.add_root(t.path()).unwrap();
+    ready(&mut trees);
+    for round in 0..20 {
+        std::fs::create_dir(t.path().join(format!("logs/r{round}"))).unwrap();
+        let _ = std::fs::remove_dir_all(t.path().join("logs.1"));
+        std::fs::rename(t.path().join("logs"), t.path().join("logs.1")).unwrap();
+        std::fs::create_dir(t.path().join("logs")).unwrap();
+        std::fs::create_dir(t.path().join("logs/fresh")).unwrap();
+    }
+    let evs = ok(drain(&mut trees, QUIET));
+    assert!(
+        evs.iter()
+            .any(|e| e.path() == format!("{}fresh", t.dir("logs"))),
+        "{evs:?}"
+    );
+    assert_consistent(&trees, t.path());
+}

@@ -61,6 +61,11 @@ impl Backend for KernelBackend {
     fn read_dir(&mut self, dir: &mut OpenDir, into: &mut Listing) -> Result<bool, Errno> {
         read_dir(dir, &mut self.dirent, into)
     }
+
+    fn events_pending(&mut self) -> bool {
+        // FIONREAD: one cheap ioctl, no path lookup.
+        self.inotify.queued_bytes().map_or(true, |n| n > 0)
+    }
 }
 
 /// Several directory trees watched recursively through one inotify

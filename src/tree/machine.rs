@@ -31,6 +31,13 @@ pub trait Backend {
     /// ends (`Ok(true)`). `is_dir` must come from `d_type` or, when that is
     /// `DT_UNKNOWN`, from a `stat` that does not follow symlinks.
     fn read_dir(&mut self, dir: &mut Self::Dir, into: &mut Listing) -> Result<bool, Errno>;
+    /// Whether events are waiting to be read. While none are, no rename is
+    /// pending and every path in the table is current, so listings skip
+    /// checking that their path still leads to their watch. `true` (the
+    /// default) always checks.
+    fn events_pending(&mut self) -> bool {
+        true
+    }
 }
 
 /// Bits every watch carries for the bookkeeping, whatever the user asked.
@@ -1068,8 +1075,9 @@ impl<'s, B: Backend> Machine<'s, B> {
         self.table.clear(slot, flag::UNLISTED);
         // A path can go stale (a rename still queued) and then name another
         // directory (`mv logs logs.1; mkdir logs`): list only where the
-        // path still leads to this watch; otherwise look again later.
-        if !self.still_at(slot) {
+        // path still leads to this watch; otherwise look again later. With
+        // nothing queued, no rename is pending: no need to ask.
+        if self.backend.events_pending() && !self.still_at(slot) {
             self.recheck(slot);
             return None;
         }

@@ -229,7 +229,6 @@ impl<'s> TreeStorage<'s> {
 /// its name: a [`DirEntry`] and two index cells.
 pub const BYTES_PER_DIR: usize = core::mem::size_of::<DirEntry>() + 2 * core::mem::size_of::<u32>();
 
-/// Exact event masks a tree reports for its own items.
 impl TreeEvent<'_> {
     /// Whether this came from the kernel or a listing (not one of the
     /// tree's own reports).
