@@ -290,3 +290,26 @@ fn fuzz_found_a_lost_subtree() {
     ];
     run(&ops, 256).unwrap();
 }
+
+#[test]
+fn fuzz_found_a_missing_directory() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Mkdir(16, 7),
+        Process(0),
+        Touch(36, 0),
+        Rename(7, 122, 7),
+        Rename(1, 0, 2),
+        Rename(1, 0, 3),
+        Mkdir(7, 7),
+        Mkdir(1, 39),
+        Mkdir(0, 0),
+        Touch(7, 41),
+        Mkdir(43, 43),
+        Rename(43, 0, 1),
+        Mkdir(15, 43),
+        Rename(255, 0, 0),
+    ];
+    run(&ops, 256).unwrap();
+}

@@ -821,7 +821,7 @@ impl<'s, B: Backend> Machine<'s, B> {
         };
         let m = self.moves.remove(i);
         let (to_parent, to_name, hinted) = if m.to_parent != NONE {
-            (m.to_parent, m.to_name, false)
+            (m.to_parent, m.to_name.clone(), false)
         } else {
             // No IN_MOVED_TO: moved out, or into a directory not watched
             // yet, where a listing may have found it (a hint). A hint is
@@ -860,6 +860,11 @@ impl<'s, B: Backend> Machine<'s, B> {
         // queued: keep following the events).
         if self.table.rename(slot, e.parent, &old_name).is_ok() && !self.still_at(slot) {
             let _ = self.table.rename(slot, to_parent, &to_name);
+        } else {
+            // The pairing was another directory's (it left the same place):
+            // keep it for that one's IN_MOVE_SELF, or for the expiry that
+            // watches where it went.
+            let _ = self.moves.try_push(m);
         }
         true
     }
