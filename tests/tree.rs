@@ -21,7 +21,7 @@ fn files_in_a_new_deep_directory_are_never_missed() {
     let t = TempDir::new("deep");
     let mut store = Store::new(2048);
     let mut trees = store.trees(WatchMask::CREATE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     for i in 0..200 {
         let deep = t.path().join(format!("r{i}/a/b/c/d"));
@@ -52,7 +52,7 @@ fn synthetic_events_report_what_was_there_before_the_watch() {
     std::fs::write(outside.path().join("x/y/deeper"), b"").unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE | WatchMask::MOVED_TO);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     // Moved in from outside: no CREATE from the kernel for its contents.
     std::fs::rename(outside.path().join("x"), t.path().join("x")).unwrap();
@@ -85,7 +85,7 @@ fn renamed_directories_report_their_new_path() {
     std::fs::create_dir_all(t.path().join("a/b")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE | WatchMask::MOVE | WatchMask::MOVE_SELF);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
 
     std::fs::rename(t.path().join("a"), t.path().join("x")).unwrap();
@@ -122,7 +122,7 @@ fn a_rename_split_across_two_reads_is_paired() {
     let mut trees =
         zinotify::InotifyTrees::new(storage, &mut buf, WatchMask::CREATE | WatchMask::MOVE)
             .unwrap();
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     for i in 0..7 {
         std::fs::write(t.path().join(format!("f{i}")), b"").unwrap();
@@ -151,7 +151,7 @@ fn moving_out_drops_the_subtree_and_moving_in_adds_it() {
     std::fs::create_dir_all(t.path().join("a/b/c")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     assert_eq!(kernel_watches(&trees), 4);
 
@@ -187,7 +187,7 @@ fn rm_rf_of_a_subtree_leaves_no_watch() {
     // sub + 10 + 90 = 101 directories below the root.
     let mut store = Store::new(256);
     let mut trees = store.trees(WatchMask::CREATE | WatchMask::DELETE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     assert_eq!(trees.len(), 102);
     assert_eq!(kernel_watches(&trees), 102);
@@ -206,8 +206,8 @@ fn a_deleted_root_is_reported_and_ends_only_that_root() {
     std::fs::create_dir(a.path().join("sub")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE | WatchMask::DELETE_SELF);
-    let ra = trees.add_root(a.path()).unwrap();
-    let rb = trees.add_root(b.path()).unwrap();
+    let ra = trees.add_root(bytes(a.path())).unwrap();
+    let rb = trees.add_root(bytes(b.path())).unwrap();
     ready(&mut trees);
     std::fs::remove_dir_all(a.path()).unwrap();
     let evs = ok(drain(&mut trees, QUIET));
@@ -231,7 +231,7 @@ fn a_deleted_root_is_reported_and_ends_only_that_root() {
     let moved = TempDir::new("root-moved");
     std::fs::remove_dir(b.path()).unwrap_or(());
     std::fs::create_dir_all(moved.path().join("r")).unwrap();
-    let rr = trees.add_root(&moved.path().join("r")).unwrap();
+    let rr = trees.add_root(bytes(&moved.path().join("r"))).unwrap();
     ready(&mut trees);
     std::fs::rename(moved.path().join("r"), moved.path().join("r2")).unwrap();
     let evs = ok(drain(&mut trees, QUIET));
@@ -251,7 +251,7 @@ fn overflow_is_reported_then_the_tree_is_rescanned() {
     std::fs::create_dir(t.path().join("gone")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE | WatchMask::DELETE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     // More events than the queue holds (max_queued_events is 16384 here),
     // with a directory created and one removed after the queue is full.
@@ -307,7 +307,7 @@ fn symlinks_are_never_followed() {
     std::os::unix::fs::symlink("..", t.path().join("real/up")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     let evs = ok(ready(&mut trees));
     assert_eq!(evs.len(), 1, "only Ready: {evs:?}");
     assert_eq!(watched(&trees), walk(t.path()));
@@ -341,7 +341,7 @@ fn a_bind_mounted_directory_is_watched_once() {
     let mnt = Unmount(t.path().join("mnt"));
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     let evs = ok(ready(&mut trees));
     let skipped: Vec<_> = evs
         .iter()
@@ -374,7 +374,7 @@ fn an_unmounted_subtree_is_reported_and_dropped() {
     std::fs::create_dir(t.path().join("m/inner")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     assert_eq!(trees.len(), 3);
     let status = std::process::Command::new("umount")
@@ -405,7 +405,7 @@ fn our_own_listing_does_not_overflow_the_queue() {
     }
     let mut store = Store::new(20_100);
     let mut trees = store.trees(WatchMask::ALL_EVENTS);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     let evs = ok(ready(&mut trees));
     assert_eq!(evs.len(), 1, "only Ready");
     assert_eq!(trees.len(), 20_001);
@@ -430,7 +430,7 @@ fn the_users_mask_filters_and_bookkeeping_is_silent() {
     let t = TempDir::new("mask");
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CLOSE_WRITE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     // One step at a time, so each change is seen by a watch already there.
     let mut evs = Vec::new();
@@ -465,10 +465,10 @@ fn a_missing_root_is_an_error() {
     let t = TempDir::new("missing");
     let mut store = Store::new(8);
     let mut trees = store.trees(WatchMask::CREATE);
-    let err = trees.add_root(&t.path().join("nope")).unwrap_err();
+    let err = trees.add_root(bytes(&t.path().join("nope"))).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Os(rustix::io::Errno::NOENT));
     std::fs::write(t.path().join("file"), b"").unwrap();
-    let err = trees.add_root(&t.path().join("file")).unwrap_err();
+    let err = trees.add_root(bytes(&t.path().join("file"))).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Os(rustix::io::Errno::NOTDIR));
     assert_eq!(trees.len(), 0);
     assert_eq!(kernel_watches(&trees), 0);
@@ -486,7 +486,7 @@ fn a_full_table_is_an_error_and_the_tree_stays_consistent() {
     let mut buf = vec![0u8; 4096];
     let storage = zinotify::TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
     let mut trees = zinotify::InotifyTrees::new(storage, &mut buf, WatchMask::CREATE).unwrap();
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     let evs = ready(&mut trees);
     let full: Vec<_> = evs.iter().filter_map(|e| e.as_ref().err()).collect();
     assert_eq!(full.len(), 3, "{evs:?}");
@@ -539,7 +539,7 @@ fn a_tree_deeper_than_path_max_is_skipped_below_the_limit() {
     // 200-byte names: more name storage than the default 16 per directory.
     let mut store = Store::new(512);
     let mut trees = store.trees(WatchMask::CREATE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     let evs = ok(ready(&mut trees));
     let skipped: Vec<_> = evs
         .iter()
@@ -576,7 +576,7 @@ fn an_unreadable_directory_is_reported_and_skipped() {
         let dir = std::path::PathBuf::from(dir);
         let mut store = Store::new(16);
         let mut trees = store.trees(WatchMask::CREATE);
-        trees.add_root(&dir).unwrap();
+        trees.add_root(bytes(&dir)).unwrap();
         let evs = ok(ready(&mut trees));
         let skipped: Vec<_> = evs
             .iter()
@@ -637,7 +637,7 @@ fn the_watch_limit_is_an_error_that_names_the_sysctl() {
         std::fs::write("/proc/sys/user/max_inotify_watches", "3").unwrap();
         let mut store = Store::new(16);
         let mut trees = store.trees(WatchMask::CREATE);
-        trees.add_root(&dir).unwrap();
+        trees.add_root(bytes(&dir)).unwrap();
         let evs = ready(&mut trees);
         let errs: Vec<_> = evs.iter().filter_map(|e| e.as_ref().err()).collect();
         assert_eq!(errs.len(), 3, "{evs:?}");
@@ -701,7 +701,7 @@ fn rotating_a_directory_keeps_old_and_new_apart() {
     std::fs::create_dir_all(t.path().join("logs/old")).unwrap();
     let mut store = Store::new(64);
     let mut trees = store.trees(WatchMask::CREATE | WatchMask::MOVE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     for round in 0..20 {
         std::fs::create_dir(t.path().join(format!("logs/r{round}"))).unwrap();

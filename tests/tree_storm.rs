@@ -116,7 +116,7 @@ proptest! {
         let mut ever: BTreeSet<String> = walk(t.path());
         let mut store = Store::new(1024);
         let mut trees = store.trees(WatchMask::CREATE | WatchMask::DELETE | WatchMask::MOVE | WatchMask::CLOSE_WRITE);
-        trees.add_root(t.path()).unwrap();
+        trees.add_root(bytes(t.path())).unwrap();
         ready(&mut trees);
         let mut n = 0;
         let mut events = Vec::new();
@@ -163,7 +163,7 @@ fn renames_into_directories_not_watched_yet() {
     let mut store = Store::new(1024);
     let mut trees = store
         .trees(WatchMask::CREATE | WatchMask::DELETE | WatchMask::MOVE | WatchMask::CLOSE_WRITE);
-    trees.add_root(t.path()).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
     ready(&mut trees);
     let mut n = 0;
     for (i, op) in ops.into_iter().enumerate() {

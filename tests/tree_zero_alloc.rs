@@ -75,7 +75,9 @@ fn recursive_watching_allocates_nothing() {
     COUNTING.store(true, Ordering::SeqCst);
     let storage = TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
     let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::ALL_EVENTS).unwrap();
-    trees.add_root(&root).unwrap();
+    trees
+        .add_root(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()))
+        .unwrap();
     let (_, _, ready) = drain(&mut trees, Duration::from_millis(100));
     assert!(ready);
     // std::fs with short paths uses a stack buffer: no allocation.

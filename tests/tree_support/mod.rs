@@ -52,11 +52,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(dirs: usize) -> Self {
-        let (entries, index, names) = TreeStorage::vecs(dirs);
         Self {
-            entries,
-            index,
-            names,
+            entries: vec![DirEntry::EMPTY; dirs],
+            index: vec![0; 2 * dirs + 1],
+            names: vec![0; 16 * dirs.max(16)],
             buf: vec![0; 64 * 1024],
         }
     }
@@ -158,8 +157,8 @@ pub fn walk(root: &Path) -> BTreeSet<String> {
 /// How many watches the kernel holds for this inotify descriptor
 /// (`inotify wd:` lines in `/proc/self/fdinfo`).
 pub fn kernel_watches(trees: &InotifyTrees<'_>) -> usize {
-    use std::os::fd::AsRawFd;
-    let fd = trees.inotify().as_raw_fd();
+    use rustix::fd::{AsFd, AsRawFd};
+    let fd = trees.inotify().as_fd().as_raw_fd();
     std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
         .unwrap()
         .lines()
@@ -179,4 +178,11 @@ pub fn assert_consistent(trees: &InotifyTrees<'_>, root: &Path) {
     assert_eq!(watched(trees), walk(root));
     assert_eq!(kernel_watches(trees), trees.len());
     trees.machine().verify().unwrap();
+}
+
+/// A path's bytes, for calls that take them (`&Path` needs the `std`
+/// feature; these tests also run without it).
+pub fn bytes<P: AsRef<Path> + ?Sized>(path: &P) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_ref().as_os_str().as_bytes()
 }
