@@ -4,19 +4,28 @@
 //! The storage and every path the test uses are allocated before counting.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use zinotify::WatchMask;
 use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
 
 struct Counting;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Counting is on for this thread only: the test harness's own threads
+    /// may allocate meanwhile; the tree runs entirely on the test's thread.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+fn counting() -> bool {
+    COUNTING.try_with(Cell::get).unwrap_or(false)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         unsafe { System.alloc(layout) }
@@ -25,7 +34,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -72,7 +81,7 @@ fn recursive_watching_allocates_nothing() {
     let mut names = vec![0u8; 1024];
     let mut buf = vec![0u8; 4096];
 
-    COUNTING.store(true, Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
     let storage = TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
     let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::ALL_EVENTS).unwrap();
     trees
@@ -92,7 +101,7 @@ fn recursive_watching_allocates_nothing() {
     let (k2, _, _) = drain(&mut trees, Duration::from_millis(100));
     let watched = trees.len();
     drop(trees);
-    COUNTING.store(false, Ordering::SeqCst);
+    COUNTING.with(|c| c.set(false));
 
     let allocs = ALLOCS.load(Ordering::SeqCst);
     std::fs::remove_dir_all(&root).unwrap();
