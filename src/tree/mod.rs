@@ -29,6 +29,15 @@
 //!   new path. A directory moved out of the tree (no `IN_MOVED_TO` before
 //!   its `IN_MOVE_SELF`) has its subtree's watches removed; one moved in
 //!   from outside is watched and listed like a new one.
+//! - **Paths can be stale; watches cannot.** Events are handled after the
+//!   fact: by then a directory's path may name another directory
+//!   (`mv logs logs.1; mkdir logs`). So before listing a directory while
+//!   events are queued, before watching a child an event names, and before
+//!   trusting a rename pairing, the tree asks the kernel whether the path
+//!   still leads to the expected watch (`inotify_add_watch` returns the
+//!   existing descriptor); if not, it looks again once the queued renames
+//!   are applied. A directory that a listing finds watched elsewhere
+//!   follows its rename when that rename's `IN_MOVE_SELF` comes.
 //! - **Removal.** `IN_IGNORED` removes the entry (reported as a
 //!   [`TreeEventKind::Kernel`] event with `IN_IGNORED`, whatever the mask).
 //!   A root deleted, moved away, or unmounted is reported as
