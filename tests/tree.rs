@@ -663,25 +663,18 @@ fn the_watch_limit_is_an_error_that_names_the_sysctl() {
         .env(CHILD, t.path())
         .output();
     let out = match out {
-        Err(e) => {
-            // The tool is missing: CI must have it (util-linux).
+        // unshare(1) words its own failures differently across versions
+        // ("unshare failed", "write failed /proc/self/uid_map", ...): what
+        // counts is whether the test started in the child.
+        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("running 1 test") => out,
+        other => {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "unshare (util-linux) is needed: {e}"
+                "CI needs unshare(1) and user namespaces: {other:?}"
             );
-            eprintln!("skipped: unshare is not installed: {e}");
+            eprintln!("skipped: cannot create a user namespace here: {other:?}");
             return;
         }
-        // Unprivileged user namespaces can be disabled (sysctl, AppArmor):
-        // a capability of the machine, not something this crate controls.
-        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("unshare failed") => {
-            eprintln!(
-                "skipped: cannot create a user namespace here: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            return;
-        }
-        Ok(out) => out,
     };
     assert!(
         out.status.success(),
