@@ -49,7 +49,7 @@
 //! ```
 
 use crate::error::Error;
-use crate::event::{Event, Events, HEADER_LEN, ParseError};
+use crate::event::{Event, Events, HEADER_LEN, MIN_BUFFER_LEN, ParseError};
 use crate::inotify::{Inotify, WatchDescriptor, add, check_buffer, now};
 use crate::mask::{EventMask, WatchMask};
 use crate::path::PathBytes;
@@ -68,10 +68,12 @@ pub struct WatcherConfig {
     /// `None` after each batch of events, the marker means only "a whole
     /// cycle passed with nothing", so a busy loop is not interrupted.
     pub yield_idle: bool,
-    /// End the loop with [`Next::TimedOut`] when this long passes after the
-    /// last event read from the kernel (or after the loop started or
-    /// [resumed](Watcher::resume)); PyInotify's `timeout_s`. Events the filter
-    /// drops count as events. Default: `None`, never.
+    /// End the loop with [`Next::TimedOut`] when this long passes with no
+    /// event: counted from when the last event was handed out (or the loop
+    /// started or [resumed](Watcher::resume)), as PyInotify's `timeout_s`.
+    /// Events the filter drops count as events. Events that are already
+    /// queued when it passes (the caller was busy) are still handed out
+    /// first. Default: `None`, never.
     pub timeout: Option<Duration>,
     /// Events whose mask has any of these bits end the loop after they are
     /// handed out, as [`Next::Terminal`] (PyInotify's `terminal_events`).
@@ -189,7 +191,13 @@ pub struct Watcher<T, R, F = KeepAll> {
     /// call, once the caller is done with its watch path.
     forget: Option<WatchDescriptor>,
     ended: bool,
-    /// When the last event was read, on the monotonic clock.
+    /// The last read filled the buffer to within one large event: more is
+    /// probably queued, so the next read goes first, before any wait.
+    full_read: bool,
+    /// Events were read since `last_event` was last set.
+    handed_out: bool,
+    /// When the last event was handed out (or the loop started or resumed),
+    /// on the monotonic clock; set lazily, when the timeout needs it.
     last_event: Duration,
     config: WatcherConfig,
     filter: F,
@@ -211,6 +219,8 @@ impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
             end: 0,
             forget: None,
             ended: false,
+            full_read: false,
+            handed_out: false,
             last_event: now(),
             config: WatcherConfig::default(),
             filter: KeepAll,
@@ -268,6 +278,8 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             end: self.end,
             forget: self.forget,
             ended: self.ended,
+            full_read: self.full_read,
+            handed_out: self.handed_out,
             last_event: self.last_event,
             config: self.config,
             filter,
@@ -295,6 +307,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         path: &P,
         mask: WatchMask,
     ) -> Result<WatchDescriptor, Error> {
+        self.forget_pending();
         self.watches.add(&self.inotify, path, mask)
     }
 
@@ -304,18 +317,32 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         &mut self,
         path: &P,
     ) -> Result<WatchDescriptor, Error> {
+        self.forget_pending();
         self.watches.remove_path(&self.inotify, path)
     }
 
     /// Stops watching a descriptor: [`Watches::remove`].
     pub fn remove_watch(&mut self, wd: WatchDescriptor) -> Result<(), Error> {
+        self.forget_pending();
         self.watches.remove(&self.inotify, wd)
+    }
+
+    /// Drops the entries of the `IN_IGNORED` handed out last. It waits for
+    /// a `&mut self` call because the event borrowed its watch path from the
+    /// table; by now that borrow has ended. Until then the dead watch would
+    /// still take a slot (a spurious [`TableFull`](crate::ErrorKind::TableFull))
+    /// and its path would still be found.
+    fn forget_pending(&mut self) {
+        if let Some(wd) = self.forget.take() {
+            self.watches.forget(wd);
+        }
     }
 
     /// Lets a loop that ended (terminal event, timeout, stop) go on, with
     /// the events that were still buffered; the timeout counts from now.
     pub fn resume(&mut self) {
         self.ended = false;
+        self.handed_out = false;
         self.last_event = now();
     }
 
@@ -343,9 +370,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         if self.ended {
             return None;
         }
-        if let Some(wd) = self.forget.take() {
-            self.watches.forget(wd);
-        }
+        self.forget_pending();
         let found = match self.find() {
             Ok(Step::Found(found)) => found,
             Ok(Step::Idle) => return Some(Ok(Next::Idle)),
@@ -387,30 +412,53 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
                 }
                 continue;
             }
-            let wait = match self.config.timeout {
+            // A buffer that came back (nearly) full suggests more is queued:
+            // read again at once, and wait only when that finds nothing.
+            if self.full_read && self.read(None)? {
+                continue;
+            }
+            let block = self.config.block;
+            // The clock is read only when the timeout needs it, and then
+            // also serves as the start of the wait (one read per wake-up).
+            let (start, wait, times_out) = match self.config.timeout {
                 Some(timeout) => {
-                    let left = add(self.last_event, timeout).saturating_sub(now());
-                    if left.is_zero() {
-                        return Ok(Step::TimedOut);
+                    let now = now();
+                    if self.handed_out {
+                        // The timeout counts from the last event handed out:
+                        // the buffer is empty, so that was just now.
+                        self.handed_out = false;
+                        self.last_event = now;
                     }
-                    left.min(self.config.block)
+                    let left = add(self.last_event, timeout).saturating_sub(now);
+                    (Some(now), left.min(block), left <= block)
                 }
-                None => self.config.block,
+                None => (None, block, false),
             };
-            if self.inotify.wait(Some(wait))? {
-                let buf = self.buf.as_mut();
-                if let Some(window) = self.config.coalesce {
-                    self.inotify.coalesce(buf.len(), window)?;
-                }
-                self.end = self.inotify.read_events(buf)?.remaining().len();
-                self.pos = 0;
-                if self.end > 0 {
-                    self.last_event = now();
-                }
-            } else if wait == self.config.block && self.config.yield_idle {
+            // A zero wait is a poll, so a timeout that passed while the
+            // caller was busy still hands out what is queued before ending.
+            let start = start.or_else(|| (!wait.is_zero()).then(now));
+            if self.inotify.wait_since(start, Some(wait))? {
+                self.read(self.config.coalesce)?;
+            } else if times_out {
+                return Ok(Step::TimedOut);
+            } else if self.config.yield_idle {
                 return Ok(Step::Idle);
             }
         }
+    }
+
+    /// Reads what is queued into the buffer, after the coalescing `window`
+    /// if there is one; whether anything came.
+    fn read(&mut self, window: Option<Duration>) -> Result<bool, Error> {
+        let buf = self.buf.as_mut();
+        if let Some(window) = window {
+            self.inotify.coalesce(buf.len(), window)?;
+        }
+        self.end = self.inotify.read_events(buf)?.remaining().len();
+        self.pos = 0;
+        self.full_read = buf.len() - self.end < MIN_BUFFER_LEN;
+        self.handed_out |= self.end > 0;
+        Ok(self.end > 0)
     }
 
     /// Parses the event at `pos` and moves past it; `None` when the filter
