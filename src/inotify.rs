@@ -101,11 +101,13 @@ impl Inotify {
     /// readability.
     ///
     /// `EMFILE` from `inotify_init1` is [`ErrorKind::InstanceLimit`], which
-    /// names `/proc/sys/fs/inotify/max_user_instances`.
+    /// names `/proc/sys/fs/inotify/max_user_instances` (and the descriptor
+    /// limit, which gives the same errno). The epoll calls' errors are
+    /// [`ErrorKind::Os`]: their `EMFILE` is only ever the descriptor limit.
     pub fn new() -> Result<Self, Error> {
-        let fail = |errno| Error::from_errno(Operation::Init, errno);
         let inotify = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-            .map_err(fail)?;
+            .map_err(|errno| Error::from_errno(Operation::Init, errno))?;
+        let fail = |errno| Error::new(Operation::Init, ErrorKind::Os(errno));
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail)?;
         epoll::add(
             &epoll,
