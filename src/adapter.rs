@@ -7,6 +7,12 @@
 //! a *lending* iterator: each [`Next`] borrows the buffer, so it must be
 //! dropped before the next call; write the loop as `while let`.
 //!
+//! System calls: those of [`Inotify`] (`epoll_wait` and `read` per wake-up;
+//! `ioctl(FIONREAD)` and `ppoll` with a coalescing window) and of
+//! [`Watches`] (`inotify_add_watch`, `inotify_rm_watch`), plus
+//! `clock_gettime(CLOCK_MONOTONIC)` (vDSO) once per wake-up to keep the
+//! timeout and to resume an interrupted wait.
+//!
 //! | PyInotify | zinotify |
 //! |---|---|
 //! | `Inotify(paths=[...])` | [`Watcher::from_paths`] (watched in order) |
