@@ -182,7 +182,7 @@ enum Ending {
 /// Flat watches with PyInotify's event loop; see the [module docs](self).
 ///
 /// `T` is the table's [`WatchStorage`], `R` the read buffer (any
-/// `AsMut<[u8]>` of at least [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN)
+/// `AsMut<[u8]>` of at least [`MIN_BUFFER_LEN`]
 /// bytes; 4 to 64 KiB reads many events per system call), `F` the
 /// [`Filter`].
 #[derive(Debug)]
@@ -213,7 +213,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
     /// A loop over `inotify`, with the watches already in `watches` (added
     /// through the same `inotify`), reading into `buf`.
     ///
-    /// `buf` shorter than [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN) is
+    /// `buf` shorter than [`MIN_BUFFER_LEN`] is
     /// [`ErrorKind::BufferTooSmall`](crate::ErrorKind::BufferTooSmall).
     pub fn new(inotify: Inotify, watches: Watches<T>, mut buf: R) -> Result<Self, Error> {
         check_buffer(buf.as_mut())?;

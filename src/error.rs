@@ -36,7 +36,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// A short verb phrase for messages: "add a watch on".
+    /// A short verb phrase for messages: "add a watch".
     fn describe(self) -> &'static str {
         match self {
             Self::Init => "create an inotify instance",
