@@ -12,6 +12,18 @@ use std::path::Path;
 use std::time::Duration;
 use zinotify::{EventMask, Next, WatchStorage, WatchedEvent, Watcher};
 
+/// The masks of the events queued on the bare engine: waits up to 2 s for
+/// the first, then takes what one read returns (events the test caused
+/// before the call are all queued by then).
+pub fn queued_masks(inotify: &zinotify::Inotify) -> Vec<EventMask> {
+    let mut buf = [0u8; 4096];
+    inotify
+        .wait_events(&mut buf, Some(Duration::from_secs(2)))
+        .unwrap()
+        .map(|e| e.unwrap().mask)
+        .collect()
+}
+
 /// The bytes of a path.
 pub fn bytes(path: &Path) -> &[u8] {
     path.as_os_str().as_bytes()
