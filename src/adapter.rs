@@ -67,7 +67,8 @@ use core::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WatcherConfig {
     /// How long one cycle blocks in `epoll_wait` (PyInotify's
-    /// `block_duration_s`). Default: 1 s.
+    /// `block_duration_s`). Default: 1 s. Zero polls: with `yield_idle` off
+    /// and no `timeout`, [`Watcher::next`] then spins until an event comes.
     pub block: Duration,
     /// Hand out [`Next::Idle`] when a cycle passes with no event (PyInotify's
     /// `yield_nones`). Default: `true`. Unlike PyInotify, which also yields
@@ -200,8 +201,8 @@ pub struct Watcher<T, R, F = KeepAll> {
     /// The last read filled the buffer to within one large event: more is
     /// probably queued, so the next read goes first, before any wait.
     full_read: bool,
-    /// Events were read since `last_event` was last set.
-    handed_out: bool,
+    /// A batch was read since `last_event` was last set.
+    fresh_batch: bool,
     /// When the last event was handed out (or the loop started or resumed),
     /// on the monotonic clock; set lazily, when the timeout needs it.
     last_event: Duration,
@@ -226,7 +227,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
             forget: None,
             ended: false,
             full_read: false,
-            handed_out: false,
+            fresh_batch: false,
             last_event: now(),
             config: WatcherConfig::default(),
             filter: KeepAll,
@@ -285,7 +286,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             forget: self.forget,
             ended: self.ended,
             full_read: self.full_read,
-            handed_out: self.handed_out,
+            fresh_batch: self.fresh_batch,
             last_event: self.last_event,
             config: self.config,
             filter,
@@ -348,7 +349,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
     /// the events that were still buffered; the timeout counts from now.
     pub fn resume(&mut self) {
         self.ended = false;
-        self.handed_out = false;
+        self.fresh_batch = false;
         self.last_event = now();
     }
 
@@ -429,19 +430,22 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             let (start, wait, times_out) = match self.config.timeout {
                 Some(timeout) => {
                     let now = now();
-                    if self.handed_out {
+                    if self.fresh_batch {
                         // The timeout counts from the last event handed out:
                         // the buffer is empty, so that was just now.
-                        self.handed_out = false;
+                        self.fresh_batch = false;
                         self.last_event = now;
                     }
                     let left = add(self.last_event, timeout).saturating_sub(now);
+                    // Even when no time is left the wait runs, as a poll: a
+                    // timeout that passed while the caller was busy still
+                    // hands out what is queued before it ends the loop.
                     (Some(now), left.min(block), left <= block)
                 }
                 None => (None, block, false),
             };
-            // A zero wait is a poll, so a timeout that passed while the
-            // caller was busy still hands out what is queued before ending.
+            // Without a timeout, the clock is read only so that an
+            // interrupted wait can resume for the time left.
             let start = start.or_else(|| (!wait.is_zero()).then(now));
             if self.inotify.wait_since(start, Some(wait))? {
                 self.read(self.config.coalesce)?;
@@ -463,7 +467,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         self.end = self.inotify.read_events(buf)?.remaining().len();
         self.pos = 0;
         self.full_read = buf.len() - self.end < MIN_BUFFER_LEN;
-        self.handed_out |= self.end > 0;
+        self.fresh_batch |= self.end > 0;
         Ok(self.end > 0)
     }
 
