@@ -55,7 +55,7 @@
 //! ```
 
 use crate::error::Error;
-use crate::event::{Event, Events, HEADER_LEN, MIN_BUFFER_LEN, ParseError};
+use crate::event::{Event, Events, HEADER_LEN, ParseError};
 use crate::inotify::{Inotify, WatchDescriptor, add, check_buffer, now};
 use crate::mask::{EventMask, WatchMask};
 use crate::path::PathBytes;
@@ -183,7 +183,7 @@ enum Ending {
 /// Flat watches with PyInotify's event loop; see the [module docs](self).
 ///
 /// `T` is the table's [`WatchStorage`], `R` the read buffer (any
-/// `AsMut<[u8]>` of at least [`MIN_BUFFER_LEN`]
+/// `AsMut<[u8]>` of at least [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN)
 /// bytes; 4 to 64 KiB reads many events per system call), `F` the
 /// [`Filter`].
 #[derive(Debug)]
@@ -198,9 +198,6 @@ pub struct Watcher<T, R, F = KeepAll> {
     /// call, once the caller is done with its watch path.
     forget: Option<WatchDescriptor>,
     ended: bool,
-    /// The last read filled the buffer to within one large event: more is
-    /// probably queued, so the next read goes first, before any wait.
-    full_read: bool,
     /// A batch was read since `last_event` was last set.
     fresh_batch: bool,
     /// When the last event was handed out (or the loop started or resumed),
@@ -214,7 +211,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
     /// A loop over `inotify`, with the watches already in `watches` (added
     /// through the same `inotify`), reading into `buf`.
     ///
-    /// `buf` shorter than [`MIN_BUFFER_LEN`] is
+    /// `buf` shorter than [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN) is
     /// [`ErrorKind::BufferTooSmall`](crate::ErrorKind::BufferTooSmall).
     pub fn new(inotify: Inotify, watches: Watches<T>, mut buf: R) -> Result<Self, Error> {
         check_buffer(buf.as_mut())?;
@@ -226,7 +223,6 @@ impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
             end: 0,
             forget: None,
             ended: false,
-            full_read: false,
             fresh_batch: false,
             last_event: now(),
             config: WatcherConfig::default(),
@@ -285,7 +281,6 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             end: self.end,
             forget: self.forget,
             ended: self.ended,
-            full_read: self.full_read,
             fresh_batch: self.fresh_batch,
             last_event: self.last_event,
             config: self.config,
@@ -419,11 +414,6 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
                 }
                 continue;
             }
-            // A buffer that came back (nearly) full suggests more is queued:
-            // read again at once, and wait only when that finds nothing.
-            if self.full_read && self.read(None)? {
-                continue;
-            }
             let block = self.config.block;
             // The clock is read only when the timeout needs it, and then
             // also serves as the start of the wait (one read per wake-up).
@@ -448,7 +438,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             // interrupted wait can resume for the time left.
             let start = start.or_else(|| (!wait.is_zero()).then(now));
             if self.inotify.wait_since(start, Some(wait))? {
-                self.read(self.config.coalesce)?;
+                self.read()?;
             } else if times_out {
                 return Ok(Step::TimedOut);
             } else if self.config.yield_idle {
@@ -457,18 +447,17 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         }
     }
 
-    /// Reads what is queued into the buffer, after the coalescing `window`
-    /// if there is one; whether anything came.
-    fn read(&mut self, window: Option<Duration>) -> Result<bool, Error> {
+    /// Reads what is queued into the buffer, after the coalescing window if
+    /// there is one.
+    fn read(&mut self) -> Result<(), Error> {
         let buf = self.buf.as_mut();
-        if let Some(window) = window {
+        if let Some(window) = self.config.coalesce {
             self.inotify.coalesce(buf.len(), window)?;
         }
         self.end = self.inotify.read_events(buf)?.remaining().len();
         self.pos = 0;
-        self.full_read = buf.len() - self.end < MIN_BUFFER_LEN;
         self.fresh_batch |= self.end > 0;
-        Ok(self.end > 0)
+        Ok(())
     }
 
     /// Parses the event at `pos` and moves past it; `None` when the filter
