@@ -349,8 +349,9 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
     }
 
     /// How many table entries stay once the `IN_IGNORED` just handed out
-    /// (if any) is processed on the next call: 0 means nothing is watched
-    /// any more, which is when inotifywait exits.
+    /// (if any) is processed, on the next call to `next` or to a method that
+    /// adds or removes a watch: 0 means nothing is watched any more, which
+    /// is when inotifywait exits.
     pub fn remaining_watches(&self) -> usize {
         let leaving = self.forget.map_or(0, |wd| self.watches.aliases(wd).count());
         self.watches.len() - leaving
