@@ -711,3 +711,40 @@ fn rotating_a_directory_keeps_old_and_new_apart() {
     );
     assert_consistent(&trees, t.path());
 }
+
+#[test]
+fn a_rescan_with_all_events_does_not_overflow_again() {
+    // 3 000 directories: listing each with its full mask in force would
+    // queue about 6 events per directory (OPEN, ACCESS, CLOSE_NOWRITE on it
+    // and on its parent), 18 000 > 16 384: a rescan that did not lower the
+    // masks first would overflow again, and again.
+    let t = TempDir::new("rescan-all");
+    for i in 0..30 {
+        for j in 0..99 {
+            std::fs::create_dir_all(t.path().join(format!("d{i}/e{j}"))).unwrap();
+        }
+    }
+    let mut store = Store::new(3100);
+    let mut trees = store.trees(WatchMask::ALL_EVENTS);
+    trees.add_root(bytes(t.path())).unwrap();
+    ready(&mut trees);
+    let limit: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .map(|s| s.trim().parse().unwrap())
+        .unwrap_or(16384);
+    // Each write queues OPEN, MODIFY, CLOSE_WRITE (and CREATE once).
+    let f = t.path().join("d0/flood");
+    for _ in 0..limit / 2 {
+        std::fs::write(&f, b"x").unwrap();
+    }
+    let evs = ok(drain(&mut trees, QUIET));
+    let overflows = evs
+        .iter()
+        .filter(|e| e.kind == TreeEventKind::Overflow)
+        .count();
+    let rescans = evs
+        .iter()
+        .filter(|e| e.kind == TreeEventKind::Rescanned)
+        .count();
+    assert_eq!((overflows, rescans), (1, 1));
+    assert_consistent(&trees, t.path());
+}
