@@ -118,26 +118,24 @@ impl Names {
         let start = thread_cpu();
         for i in 0..n {
             let path = &self.files[i % self.files.len()];
-            let fd = rustix::fs::openat(
-                CWD,
-                path.as_c_str(),
-                OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
-            )
-            .unwrap();
-            drop(fd);
+            create(path);
             rustix::fs::unlinkat(CWD, path.as_c_str(), rustix::fs::AtFlags::empty()).unwrap();
         }
-        let fd = rustix::fs::openat(
-            CWD,
-            self.sentinel.as_c_str(),
-            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
-        .unwrap();
-        drop(fd);
+        create(&self.sentinel);
         thread_cpu() - start
     }
+}
+
+/// Creates an empty file (`openat`, then `close`).
+fn create(path: &CString) {
+    let fd = rustix::fs::openat(
+        CWD,
+        path.as_c_str(),
+        OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    drop(fd);
 }
 
 /// The zinotify loop as benchmarked: a small fixed table, a 64 KiB buffer.

@@ -19,19 +19,10 @@ fn main() -> Result<(), zinotify::Error> {
     // PyInotify: `for event in i.event_gen(): if event is not None: ...`.
     while let Some(next) = watcher.next() {
         match next? {
-            Next::Event(e) => {
-                let names: Vec<_> = e.type_names().collect();
-                println!(
-                    "WD=({}) MASK=({}) COOKIE=({}) LEN=({}) MASK->NAMES={names:?} \
-                     WATCH-PATH=[{}] FILENAME=[{}]",
-                    e.event.wd,
-                    e.event.mask.bits(),
-                    e.event.cookie,
-                    e.event.len,
-                    e.watch_path.unwrap_or_default().escape_ascii(),
-                    e.name().escape_ascii(),
-                );
-            }
+            // WatchedEvent's Display is PyInotify's log line: `WD=(1)
+            // MASK=(256) COOKIE=(0) LEN=(16) MASK->NAMES=[IN_CREATE]
+            // WATCH-PATH=[/tmp] FILENAME=[a.txt]`, written with no allocation.
+            Next::Event(e) => println!("{e}"),
             // A second passed with nothing: PyInotify's `None`.
             Next::Idle => {}
             // Overflow or unmount, which PyInotify would not show: say so,

@@ -7,6 +7,12 @@
 //! a *lending* iterator: each [`Next`] borrows the buffer, so it must be
 //! dropped before the next call; write the loop as `while let`.
 //!
+//! System calls: those of [`Inotify`] (`epoll_wait` and `read` per wake-up;
+//! `ioctl(FIONREAD)` and `ppoll` with a coalescing window) and of
+//! [`Watches`] (`inotify_add_watch`, `inotify_rm_watch`), plus
+//! `clock_gettime(CLOCK_MONOTONIC)` (vDSO) once per wake-up to keep the
+//! timeout and to resume an interrupted wait.
+//!
 //! | PyInotify | zinotify |
 //! |---|---|
 //! | `Inotify(paths=[...])` | [`Watcher::from_paths`] (watched in order) |
@@ -61,17 +67,20 @@ use core::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WatcherConfig {
     /// How long one cycle blocks in `epoll_wait` (PyInotify's
-    /// `block_duration_s`). Default: 1 s.
+    /// `block_duration_s`). Default: 1 s. Zero polls: with `yield_idle` off
+    /// and no `timeout`, [`Watcher::next`] then spins until an event comes.
     pub block: Duration,
     /// Hand out [`Next::Idle`] when a cycle passes with no event (PyInotify's
     /// `yield_nones`). Default: `true`. Unlike PyInotify, which also yields
     /// `None` after each batch of events, the marker means only "a whole
     /// cycle passed with nothing", so a busy loop is not interrupted.
     pub yield_idle: bool,
-    /// End the loop with [`Next::TimedOut`] when this long passes after the
-    /// last event read from the kernel (or after the loop started or
-    /// [resumed](Watcher::resume)); PyInotify's `timeout_s`. Events the filter
-    /// drops count as events. Default: `None`, never.
+    /// End the loop with [`Next::TimedOut`] when this long passes with no
+    /// event: counted from when the last event was handed out (or the loop
+    /// started or [resumed](Watcher::resume)), as PyInotify's `timeout_s`.
+    /// Events the filter drops count as events. Events that are already
+    /// queued when it passes (the caller was busy) are still handed out
+    /// first. Default: `None`, never.
     pub timeout: Option<Duration>,
     /// Events whose mask has any of these bits end the loop after they are
     /// handed out, as [`Next::Terminal`] (PyInotify's `terminal_events`).
@@ -189,7 +198,10 @@ pub struct Watcher<T, R, F = KeepAll> {
     /// call, once the caller is done with its watch path.
     forget: Option<WatchDescriptor>,
     ended: bool,
-    /// When the last event was read, on the monotonic clock.
+    /// A batch was read since `last_event` was last set.
+    fresh_batch: bool,
+    /// When the last event was handed out (or the loop started or resumed),
+    /// on the monotonic clock; set lazily, when the timeout needs it.
     last_event: Duration,
     config: WatcherConfig,
     filter: F,
@@ -211,6 +223,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
             end: 0,
             forget: None,
             ended: false,
+            fresh_batch: false,
             last_event: now(),
             config: WatcherConfig::default(),
             filter: KeepAll,
@@ -268,6 +281,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             end: self.end,
             forget: self.forget,
             ended: self.ended,
+            fresh_batch: self.fresh_batch,
             last_event: self.last_event,
             config: self.config,
             filter,
@@ -295,6 +309,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         path: &P,
         mask: WatchMask,
     ) -> Result<WatchDescriptor, Error> {
+        self.forget_pending();
         self.watches.add(&self.inotify, path, mask)
     }
 
@@ -304,24 +319,39 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         &mut self,
         path: &P,
     ) -> Result<WatchDescriptor, Error> {
+        self.forget_pending();
         self.watches.remove_path(&self.inotify, path)
     }
 
     /// Stops watching a descriptor: [`Watches::remove`].
     pub fn remove_watch(&mut self, wd: WatchDescriptor) -> Result<(), Error> {
+        self.forget_pending();
         self.watches.remove(&self.inotify, wd)
+    }
+
+    /// Drops the entries of the `IN_IGNORED` handed out last. It waits for
+    /// a `&mut self` call because the event borrowed its watch path from the
+    /// table; by now that borrow has ended. Until then the dead watch would
+    /// still take a slot (a spurious [`TableFull`](crate::ErrorKind::TableFull))
+    /// and its path would still be found.
+    fn forget_pending(&mut self) {
+        if let Some(wd) = self.forget.take() {
+            self.watches.forget(wd);
+        }
     }
 
     /// Lets a loop that ended (terminal event, timeout, stop) go on, with
     /// the events that were still buffered; the timeout counts from now.
     pub fn resume(&mut self) {
         self.ended = false;
+        self.fresh_batch = false;
         self.last_event = now();
     }
 
     /// How many table entries stay once the `IN_IGNORED` just handed out
-    /// (if any) is processed on the next call: 0 means nothing is watched
-    /// any more, which is when inotifywait exits.
+    /// (if any) is processed, on the next call to `next` or to a method that
+    /// adds or removes a watch: 0 means nothing is watched any more, which
+    /// is when inotifywait exits.
     pub fn remaining_watches(&self) -> usize {
         let leaving = self.forget.map_or(0, |wd| self.watches.aliases(wd).count());
         self.watches.len() - leaving
@@ -343,9 +373,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
         if self.ended {
             return None;
         }
-        if let Some(wd) = self.forget.take() {
-            self.watches.forget(wd);
-        }
+        self.forget_pending();
         let found = match self.find() {
             Ok(Step::Found(found)) => found,
             Ok(Step::Idle) => return Some(Ok(Next::Idle)),
@@ -387,30 +415,50 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
                 }
                 continue;
             }
-            let wait = match self.config.timeout {
+            let block = self.config.block;
+            // The clock is read only when the timeout needs it, and then
+            // also serves as the start of the wait (one read per wake-up).
+            let (start, wait, times_out) = match self.config.timeout {
                 Some(timeout) => {
-                    let left = add(self.last_event, timeout).saturating_sub(now());
-                    if left.is_zero() {
-                        return Ok(Step::TimedOut);
+                    let now = now();
+                    if self.fresh_batch {
+                        // The timeout counts from the last event handed out:
+                        // the buffer is empty, so that was just now.
+                        self.fresh_batch = false;
+                        self.last_event = now;
                     }
-                    left.min(self.config.block)
+                    let left = add(self.last_event, timeout).saturating_sub(now);
+                    // Even when no time is left the wait runs, as a poll: a
+                    // timeout that passed while the caller was busy still
+                    // hands out what is queued before it ends the loop.
+                    (Some(now), left.min(block), left <= block)
                 }
-                None => self.config.block,
+                None => (None, block, false),
             };
-            if self.inotify.wait(Some(wait))? {
-                let buf = self.buf.as_mut();
-                if let Some(window) = self.config.coalesce {
-                    self.inotify.coalesce(buf.len(), window)?;
-                }
-                self.end = self.inotify.read_events(buf)?.remaining().len();
-                self.pos = 0;
-                if self.end > 0 {
-                    self.last_event = now();
-                }
-            } else if wait == self.config.block && self.config.yield_idle {
+            // Without a timeout, the clock is read only so that an
+            // interrupted wait can resume for the time left.
+            let start = start.or_else(|| (!wait.is_zero()).then(now));
+            if self.inotify.wait_since(start, Some(wait))? {
+                self.read()?;
+            } else if times_out {
+                return Ok(Step::TimedOut);
+            } else if self.config.yield_idle {
                 return Ok(Step::Idle);
             }
         }
+    }
+
+    /// Reads what is queued into the buffer, after the coalescing window if
+    /// there is one.
+    fn read(&mut self) -> Result<(), Error> {
+        let buf = self.buf.as_mut();
+        if let Some(window) = self.config.coalesce {
+            self.inotify.coalesce(buf.len(), window)?;
+        }
+        self.end = self.inotify.read_events(buf)?.remaining().len();
+        self.pos = 0;
+        self.fresh_batch |= self.end > 0;
+        Ok(())
     }
 
     /// Parses the event at `pos` and moves past it; `None` when the filter

@@ -36,7 +36,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// A short verb phrase for messages: "add a watch on".
+    /// A short verb phrase for messages: "add a watch".
     fn describe(self) -> &'static str {
         match self {
             Self::Init => "create an inotify instance",
@@ -60,7 +60,8 @@ pub enum ErrorKind {
     /// `/proc/sys/fs/inotify/max_user_watches`, is reached.
     WatchLimit,
     /// `EMFILE` from `inotify_init1`: the per-user instance limit,
-    /// `/proc/sys/fs/inotify/max_user_instances`, is reached.
+    /// `/proc/sys/fs/inotify/max_user_instances`, is reached, or (the same
+    /// errno) the process's open file limit, `RLIMIT_NOFILE`.
     InstanceLimit,
     /// A table this crate keeps is full; its capacity was chosen by the
     /// caller.
@@ -226,7 +227,8 @@ impl fmt::Display for Error {
             ),
             ErrorKind::InstanceLimit => f.write_str(
                 "the inotify instance limit is reached; raise /proc/sys/fs/inotify/max_user_instances \
-                 (sysctl fs.inotify.max_user_instances)",
+                 (sysctl fs.inotify.max_user_instances), or the open file limit (ulimit -n) if this \
+                 process has too many files open",
             ),
             ErrorKind::TableFull { capacity } => write!(
                 f,

@@ -101,11 +101,13 @@ impl Inotify {
     /// readability.
     ///
     /// `EMFILE` from `inotify_init1` is [`ErrorKind::InstanceLimit`], which
-    /// names `/proc/sys/fs/inotify/max_user_instances`.
+    /// names `/proc/sys/fs/inotify/max_user_instances` (and the descriptor
+    /// limit, which gives the same errno). The epoll calls' errors are
+    /// [`ErrorKind::Os`]: their `EMFILE` is only ever the descriptor limit.
     pub fn new() -> Result<Self, Error> {
-        let fail = |errno| Error::from_errno(Operation::Init, errno);
         let inotify = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-            .map_err(fail)?;
+            .map_err(|errno| Error::from_errno(Operation::Init, errno))?;
+        let fail = |errno| Error::new(Operation::Init, ErrorKind::Os(errno));
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail)?;
         epoll::add(
             &epoll,
@@ -155,13 +157,27 @@ impl Inotify {
         // The clock is read once per call, and again only after an EINTR:
         // this sits on the hot path of every loop.
         let start = timeout.filter(|t| !t.is_zero()).map(|_| now());
+        self.wait_since(start, timeout)
+    }
+
+    /// [`wait`](Self::wait) for a caller that has just read the clock:
+    /// `start` is when `timeout` began (`None` when it cannot matter: no
+    /// timeout, or a zero one).
+    pub(crate) fn wait_since(
+        &self,
+        start: Option<Duration>,
+        timeout: Option<Duration>,
+    ) -> Result<bool, Error> {
         let mut ready = [MaybeUninit::<epoll::Event>::uninit(); 1];
         let mut left = timeout;
         loop {
             let spec = left.map(to_timespec);
             match epoll::wait(&self.epoll, &mut ready, spec.as_ref()) {
-                Ok((events, _)) => return Ok(!events.is_empty()),
-                Err(Errno::INTR) => {
+                Ok((events, _)) if !events.is_empty() => return Ok(true),
+                // Timed out, unless the timeout was longer than one
+                // `epoll_wait` can take: then wait for the rest.
+                Ok(_) if left.is_none_or(|left| left <= MAX_WAIT) => return Ok(false),
+                Ok(_) | Err(Errno::INTR) => {
                     if let (Some(start), Some(timeout)) = (start, timeout) {
                         left = Some(timeout.saturating_sub(now().saturating_sub(start)));
                     }
@@ -314,11 +330,14 @@ pub(crate) fn add(a: Duration, b: Duration) -> Duration {
     a.checked_add(b).unwrap_or(Duration::MAX)
 }
 
-/// A `Duration` as the kernel's `timespec`, clamped to what it can hold.
+/// The longest timeout one `epoll_wait` takes: before Linux 5.11 it counts
+/// milliseconds in an `i32` (about 24.8 days). `wait` waits again for the
+/// rest of a longer one.
+const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// A `Duration` as the kernel's `timespec`, clamped to [`MAX_WAIT`].
 fn to_timespec(d: Duration) -> Timespec {
-    // epoll_wait takes milliseconds up to i32::MAX (about 24 days) before
-    // Linux 5.11; clamp there, and the loop in `wait` simply waits again.
-    let capped = d.min(Duration::from_millis(i32::MAX as u64));
+    let capped = d.min(MAX_WAIT);
     Timespec {
         tv_sec: capped.as_secs() as i64,
         tv_nsec: capped.subsec_nanos() as i64,

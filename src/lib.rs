@@ -19,6 +19,8 @@
 //!   storage; [`watched`]: [`WatchedEvent`], an event with its watch path.
 //! - [`adapter`]: [`Watcher`], PyInotify's event loop (one event at a time,
 //!   idle markers, timeout, terminal events, filter).
+//! - [`tree`]: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
+//!   watched recursively over storage the caller provides.
 //!
 //! ```
 //! use std::time::Duration;
@@ -55,6 +57,7 @@ pub mod event;
 pub mod inotify;
 pub mod mask;
 pub mod path;
+pub mod tree;
 pub mod watched;
 pub mod watches;
 
@@ -64,5 +67,6 @@ pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError,
 pub use inotify::{Inotify, WatchDescriptor};
 pub use mask::{EventMask, UnknownEventName, WatchMask};
 pub use path::PathBytes;
+pub use tree::{InotifyTree, InotifyTrees, TreeEvent, TreeEventKind, TreeStorage};
 pub use watched::WatchedEvent;
 pub use watches::{FixedWatches, Slot, WatchStorage, Watches};

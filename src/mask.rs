@@ -1,4 +1,5 @@
 //! Event and watch masks: the kernel's `IN_*` bits as [`bitflags`] types.
+//! Pure: no system calls.
 //!
 //! Two types, because the kernel uses the bits two ways:
 //!

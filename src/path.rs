@@ -4,7 +4,7 @@
 //! `&CStr` or (with `std`) `&Path`. [`PathBytes`] gives the bytes of any of
 //! them, and `with_c_path` copies them into a fixed [`PATH_MAX`] buffer on
 //! the stack, adds the NUL, and hands out a `&CStr`: no heap, and a clear
-//! error for a path that is too long or holds a NUL.
+//! error for a path that is too long or holds a NUL. No system calls.
 
 use crate::error::{Error, ErrorKind, Operation, PATH_MAX};
 use core::ffi::CStr;

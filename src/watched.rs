@@ -1,4 +1,5 @@
-//! An event together with the path of the watch it came from.
+//! An event together with the path of the watch it came from: a pair of
+//! borrows, formatted as PyInotify logs events. No system calls.
 
 use crate::error::LossyBytes;
 use crate::event::Event;

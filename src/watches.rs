@@ -67,6 +67,12 @@
 //!   watch (the path names another inode now), it cannot be recorded and is
 //!   removed again (`inotify_rm_watch`), so no watch leaks; its `IN_IGNORED`
 //!   then comes out with no watch path.
+//! - **Descriptor reuse**: the kernel numbers watches cyclically, so a
+//!   number comes back only after about 2³¹ watches were added. Until then
+//!   an `IN_IGNORED` always belongs to the entries recorded under its
+//!   number; after a wrap-around, a watch removed and a new one given the
+//!   same number before the old `IN_IGNORED` was forgotten would share
+//!   entries, as they share the number in the kernel's events.
 //! - **Costs**: resolving an event and adding are a binary search over the
 //!   slots; [`Watches::wd`], removal by path and [`Watches::forget`] are
 //!   linear in the table's size (they are rare).
@@ -105,7 +111,8 @@ impl Slot {
 ///
 /// Implemented for every pair `(S, B)` where `S` is `AsRef`/`AsMut<[Slot]>`
 /// and `B` is `AsRef`/`AsMut<[u8]>`: arrays, `Vec`s, boxed or borrowed
-/// slices.
+/// slices. An implementation of your own must hand out the same two slices
+/// every time, as those do: the table keeps offsets into them.
 pub trait WatchStorage {
     /// The slots and the path bytes, to read.
     fn parts(&self) -> (&[Slot], &[u8]);
@@ -169,9 +176,10 @@ impl<T: WatchStorage> Watches<T> {
         self.storage.parts().0.len()
     }
 
-    /// How many bytes of paths the table can hold.
+    /// How many bytes of paths the table can hold: the storage's length, up
+    /// to 4 GiB (a slot records a path's offset as a `u32`).
     pub fn byte_capacity(&self) -> usize {
-        self.storage.parts().1.len()
+        byte_capacity(self.storage.parts().1)
     }
 
     /// How many paths (aliases included) are in the table.
@@ -228,9 +236,9 @@ impl<T: WatchStorage> Watches<T> {
             Some(ErrorKind::TableFull {
                 capacity: slots.len(),
             })
-        } else if bytes.len() - self.used < path.len() {
+        } else if byte_capacity(bytes) - self.used < path.len() {
             Some(ErrorKind::PathStorageFull {
-                capacity: bytes.len(),
+                capacity: byte_capacity(bytes),
             })
         } else {
             None
@@ -378,6 +386,12 @@ impl<T: WatchStorage> Watches<T> {
         };
         self.len += 1;
     }
+}
+
+/// The usable part of path storage: offsets are `u32`s, so bytes past 4 GiB
+/// could not be addressed.
+fn byte_capacity(bytes: &[u8]) -> usize {
+    bytes.len().min(u32::MAX as usize)
 }
 
 #[cfg(test)]

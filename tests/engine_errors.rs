@@ -171,7 +171,10 @@ fn rerun_in_user_namespace(test: &str) -> Option<std::process::Output> {
         .env("ZINOTIFY_IN_USERNS", "1")
         .output();
     match out {
-        Ok(out) if !String::from_utf8_lossy(&out.stderr).contains("unshare failed") => Some(out),
+        // The child started the test: whatever it says now is the test's.
+        // unshare(1) words its own failures differently across versions
+        // ("unshare failed", "write failed /proc/self/uid_map", ...).
+        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("running 1 test") => Some(out),
         other => {
             assert!(
                 !in_ci(),
@@ -191,13 +194,75 @@ fn lower_limit(name: &str, value: usize) {
 /// Checks the child ran the test and it passed.
 fn assert_child_passed(test: &str) {
     if let Some(out) = rerun_in_user_namespace(test) {
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("1 passed"),
-            "child failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        assert_passed(&out);
+    }
+}
+
+/// Checks a child's output says its one test passed.
+fn assert_passed(out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `test` of this binary again with at most 64 open files
+/// (`ulimit -n` in sh(1), which every Linux has), so it can run out of
+/// descriptors without disturbing the other tests.
+fn assert_passes_with_few_files(test: &str) {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
+        .arg(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("ZINOTIFY_FEW_FILES", "1")
+        .output()
+        .unwrap();
+    assert_passed(&out);
+}
+
+/// Opens `/dev/null` until the descriptor limit is reached, then closes
+/// `free` of them again: exactly `free` descriptors are left.
+fn use_up_descriptors(free: usize) -> Vec<std::fs::File> {
+    let mut held = Vec::new();
+    loop {
+        match std::fs::File::open("/dev/null") {
+            Ok(file) => held.push(file),
+            Err(err) => {
+                assert_eq!(err.raw_os_error(), Some(Errno::MFILE.raw_os_error()));
+                break;
+            }
+        }
+    }
+    held.truncate(held.len() - free);
+    held
+}
+
+/// EMFILE is ambiguous from inotify_init1 (the instance limit or the
+/// process's descriptor limit), so the message names both; from
+/// epoll_create1 it can only be the descriptor limit, so it is a plain
+/// `Os(EMFILE)`, not the inotify instance limit.
+#[test]
+fn running_out_of_descriptors_is_not_blamed_on_the_instance_limit_alone() {
+    if std::env::var_os("ZINOTIFY_FEW_FILES").is_none() {
+        return assert_passes_with_few_files(
+            "running_out_of_descriptors_is_not_blamed_on_the_instance_limit_alone",
         );
     }
+    let held = use_up_descriptors(0);
+    let err = Inotify::new().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InstanceLimit);
+    assert!(err.to_string().contains("ulimit -n"), "{err}");
+    drop(held);
+
+    // One descriptor left: inotify_init1 takes it, epoll_create1 fails.
+    let _held = use_up_descriptors(1);
+    let err = Inotify::new().unwrap_err();
+    assert_eq!(
+        (err.operation(), err.kind()),
+        (Operation::Init, ErrorKind::Os(Errno::MFILE))
+    );
 }
 
 /// ENOSPC from inotify_add_watch, for real: the watch limit of a fresh user

@@ -5,6 +5,7 @@
 mod support;
 
 use std::fs;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::{End, TempDir, collect};
 use zinotify::{
@@ -43,10 +44,42 @@ fn idle_markers_every_block_then_the_timeout_counted_from_the_last_event() {
     let elapsed = start.elapsed();
     assert_eq!(end, End::TimedOut);
     assert_eq!(events.len(), 1);
-    // 700 ms after the event: three full 200 ms cycles, then the rest.
-    assert_eq!(idle, 3);
+    // 700 ms after the event: three full 200 ms cycles, then the rest. A
+    // busy machine can stretch a cycle, leaving room for fewer; never more.
+    assert!((1..=3).contains(&idle), "{idle} idle markers");
     assert_took_about(elapsed, 700);
     assert!(w.next().is_none());
+}
+
+/// The caller is busy past the timeout while new events queue up: they come
+/// out first, and the timeout then counts from the last of them.
+#[test]
+fn a_timeout_that_passed_while_the_caller_was_busy_hands_out_queued_events_first() {
+    let dir = TempDir::new("busy");
+    let config = WatcherConfig {
+        block: Duration::from_millis(100),
+        timeout: Some(Duration::from_millis(300)),
+        ..WatcherConfig::default()
+    };
+    let mut w = watcher(&dir, WatchMask::CREATE, config);
+    let busy = Duration::from_millis(600);
+
+    // Busy after an event.
+    fs::write(dir.join("a"), b"").unwrap();
+    assert_eq!(collect(&mut w, 1).0[0].name, b"a");
+    fs::write(dir.join("b"), b"").unwrap();
+    std::thread::sleep(busy);
+    assert_eq!(collect(&mut w, 1).0[0].name, b"b");
+
+    // Busy after an idle marker.
+    assert!(matches!(w.next(), Some(Ok(Next::Idle))));
+    fs::write(dir.join("c"), b"").unwrap();
+    std::thread::sleep(busy);
+    assert_eq!(collect(&mut w, 1).0[0].name, b"c");
+
+    let start = Instant::now();
+    assert_eq!(collect(&mut w, usize::MAX).2, End::TimedOut);
+    assert_took_about(start.elapsed(), 300);
 }
 
 #[test]
@@ -84,22 +117,52 @@ fn engine_wait_times_out_polls_and_wakes() {
 }
 
 /// A stop signal followed by SIGCONT makes `epoll_wait` fail with EINTR
-/// even without a handler (signal(7)); the wait resumes with what is left.
+/// even without a handler (signal(7)); the wait resumes with what is left,
+/// not with the whole timeout again (which would take 1.6 s or more).
 #[test]
 fn an_interrupted_wait_resumes_for_the_time_left() {
     let inotify = Inotify::new().unwrap();
+    let start = Instant::now();
+    let ready = interrupted_after_600_ms(|| inotify.wait(Some(Duration::from_secs(1))));
+    assert_about_one_second(start.elapsed());
+    assert!(!ready.unwrap());
+}
+
+/// The same inside the `Watcher` loop with no timeout: the idle marker still
+/// comes one block after the start.
+#[test]
+fn an_interrupted_cycle_still_ends_after_one_block() {
+    let dir = TempDir::new("eintr-idle");
+    let config = WatcherConfig {
+        block: Duration::from_secs(1),
+        ..WatcherConfig::default()
+    };
+    let mut w = watcher(&dir, WatchMask::CREATE, config);
+    let start = Instant::now();
+    let idle = interrupted_after_600_ms(|| matches!(w.next(), Some(Ok(Next::Idle))));
+    assert_about_one_second(start.elapsed());
+    assert!(idle);
+}
+
+/// Runs `f` while a shell stops and continues this process 0.6 s from now.
+fn interrupted_after_600_ms<T>(f: impl FnOnce() -> T) -> T {
     let pid = std::process::id();
     let mut kicker = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("sleep 0.2; kill -STOP {pid}; kill -CONT {pid}"))
+        .arg(format!("sleep 0.6; kill -STOP {pid}; kill -CONT {pid}"))
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let ready = inotify.wait(Some(Duration::from_secs(1)));
-    let elapsed = start.elapsed();
+    let out = f();
     assert!(kicker.wait().unwrap().success());
-    assert!(!ready.unwrap());
-    assert_took_about(elapsed, 1000);
+    out
+}
+
+/// About 1 s, and clearly less than the 1.6 s a restarted wait would take.
+fn assert_about_one_second(elapsed: Duration) {
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_millis(1500),
+        "{elapsed:?}, expected about 1 s"
+    );
 }
 
 #[test]
@@ -154,23 +217,44 @@ fn the_filter_drops_events_and_can_stop_the_loop() {
 #[test]
 fn coalescing_loses_nothing() {
     const FILES: usize = 20_000;
+    // The writer stays this many events ahead of the reader at most, well
+    // below max_queued_events (16384): on a loaded machine the reader can be
+    // descheduled for longer than the kernel's queue lasts, and an overflow
+    // then would say nothing about coalescing.
+    const AHEAD: usize = 8000;
     let dir = TempDir::new("coalesce");
     let config = WatcherConfig {
         coalesce: Some(Duration::from_millis(1)),
         ..support::quiet_after(2000)
     };
     let mut w = watcher(&dir, WatchMask::CREATE | WatchMask::DELETE, config);
-    let path = dir.path().to_owned();
-    let writer = std::thread::spawn(move || {
-        for i in 0..FILES {
-            let file = path.join(i.to_string());
-            fs::File::create(&file).unwrap();
-            fs::remove_file(&file).unwrap();
+    let seen = AtomicUsize::new(0);
+    let events = std::thread::scope(|s| {
+        s.spawn(|| {
+            let give_up = Instant::now() + Duration::from_secs(60);
+            for i in 0..FILES {
+                while 2 * i > seen.load(Ordering::Relaxed) + AHEAD && Instant::now() < give_up {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let file = dir.join(&i.to_string());
+                fs::File::create(&file).unwrap();
+                fs::remove_file(&file).unwrap();
+            }
+        });
+        let mut events = Vec::with_capacity(2 * FILES);
+        while events.len() < 2 * FILES {
+            match w.next() {
+                Some(Ok(Next::Event(e))) => events.push(support::Owned::from(&e)),
+                other => {
+                    // Let the writer finish, then fail.
+                    seen.store(usize::MAX / 2, Ordering::Relaxed);
+                    panic!("after {} events: {other:?}", events.len());
+                }
+            }
+            seen.store(events.len(), Ordering::Relaxed);
         }
+        events
     });
-    let (events, _, end) = collect(&mut w, 2 * FILES);
-    writer.join().unwrap();
-    assert_eq!(end, End::Limit);
     for (i, pair) in events.chunks(2).enumerate() {
         let name = i.to_string().into_bytes();
         assert_eq!((pair[0].mask, &pair[0].name), (EventMask::CREATE, &name));

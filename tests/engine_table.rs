@@ -26,13 +26,7 @@ fn adding_a_watched_path_again_returns_its_descriptor_without_a_new_entry() {
     // As with inotify_add_watch itself, the second mask replaced the first.
     fs::write(dir.join("f"), b"").unwrap();
     fs::remove_file(dir.join("f")).unwrap();
-    let mut buf = [0u8; 1024];
-    let masks: Vec<_> = inotify
-        .wait_events(&mut buf, Some(std::time::Duration::from_secs(2)))
-        .unwrap()
-        .map(|e| e.unwrap().mask)
-        .collect();
-    assert_eq!(masks, [EventMask::DELETE]);
+    assert_eq!(support::queued_masks(&inotify), [EventMask::DELETE]);
 }
 
 /// A hard link and a symlink reach the same inode: the kernel returns the
@@ -145,4 +139,34 @@ fn a_deleted_watch_is_dropped_from_the_table_by_its_ignored() {
     );
     let left: Vec<_> = w.watches().iter().map(|(_, p)| p.to_vec()).collect();
     assert_eq!(left, [parent.bytes().to_vec()]);
+}
+
+/// A watch the kernel ended (its file deleted) stops counting as soon as its
+/// `IN_IGNORED` was handed out: removing it is `NotWatched`, not a kernel
+/// `EINVAL`, and its slot takes the recreated file even in a full table.
+#[test]
+fn a_watch_the_kernel_ended_frees_its_slot_once_its_ignored_is_out() {
+    let dir = TempDir::new("readd");
+    let file = dir.join("f");
+    fs::write(&file, b"").unwrap();
+    let mut w = Watcher::from_paths(
+        [bytes(&file)],
+        WatchMask::DELETE_SELF,
+        zinotify::FixedWatches::<1, 1024>::fixed(),
+        [0u8; 4096],
+    )
+    .unwrap()
+    .config(quiet_after(2000));
+    fs::remove_file(&file).unwrap();
+    let (events, _, _) = collect(&mut w, 2);
+    let masks: Vec<_> = events.iter().map(|e| e.mask).collect();
+    assert_eq!(masks, [EventMask::DELETE_SELF, EventMask::IGNORED]);
+
+    let err = w.remove_path(bytes(&file)).unwrap_err();
+    assert_eq!(err.kind(), zinotify::ErrorKind::NotWatched);
+    fs::write(&file, b"").unwrap();
+    let wd = w.add_watch(bytes(&file), WatchMask::DELETE_SELF).unwrap();
+    let table: Vec<_> = w.watches().iter().map(|(wd, p)| (wd, p.to_vec())).collect();
+    assert_eq!(table, [(wd, bytes(&file).to_vec())]);
+    assert_eq!(w.remaining_watches(), 1);
 }

@@ -11,7 +11,11 @@ use std::path::Path;
 type Check = fn(&[u8]);
 
 /// Every fuzz target and its entry point. A new target adds one entry here.
-const TARGETS: &[(&str, Check)] = &[("parse", checks::parse), ("roundtrip", checks::roundtrip)];
+const TARGETS: &[(&str, Check)] = &[
+    ("parse", checks::parse),
+    ("roundtrip", checks::roundtrip),
+    ("tree", checks::tree::fuzz_one),
+];
 
 #[test]
 fn every_target_has_a_corpus_and_every_file_passes() {

@@ -17,7 +17,7 @@ fn record_a_session() -> (i32, common::Recorded) {
     let inotify = Inotify::new().unwrap();
     let wd = inotify
         .add_watch(
-            dir.path(),
+            dir.bytes(),
             WatchMask::CREATE | WatchMask::DELETE | WatchMask::MOVE,
         )
         .unwrap();

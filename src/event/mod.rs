@@ -1,4 +1,5 @@
-//! The zero-copy event parser: `&[u8]` → [`Event<'a>`].
+//! The zero-copy event parser: `&[u8]` → [`Event<'a>`]. Pure: no system
+//! calls, no allocation, fuzzed on its own.
 //!
 //! The kernel hands out events as a packed sequence of `struct inotify_event`
 //! records:

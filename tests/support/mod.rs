@@ -1,45 +1,27 @@
-//! Helpers shared by the engine tests: temporary directories, owned copies
-//! of events, and a loop that collects what a `Watcher` hands out.
+//! Helpers shared by the engine tests: owned copies of events, a loop that
+//! collects what a `Watcher` hands out, and what the kernel says about its
+//! limits. Temporary directories come from `tests/common`.
 #![allow(dead_code)] // each test file uses a different part
 
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::TempDir;
+
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::Duration;
 use zinotify::{EventMask, Next, WatchStorage, WatchedEvent, Watcher};
 
-/// A fresh directory under the system temp dir, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> Self {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("zinotify-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// The path as bytes: the tests pass `&[u8]` so they also build without
-    /// the `std` feature (no `PathBytes for Path` there).
-    pub fn bytes(&self) -> &[u8] {
-        self.0.as_os_str().as_bytes()
-    }
-
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The masks of the events queued on the bare engine: waits up to 2 s for
+/// the first, then takes what one read returns (events the test caused
+/// before the call are all queued by then).
+pub fn queued_masks(inotify: &zinotify::Inotify) -> Vec<EventMask> {
+    let mut buf = [0u8; 4096];
+    inotify
+        .wait_events(&mut buf, Some(Duration::from_secs(2)))
+        .unwrap()
+        .map(|e| e.unwrap().mask)
+        .collect()
 }
 
 /// The bytes of a path.

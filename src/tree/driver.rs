@@ -1,0 +1,348 @@
+//! The driver: [`InotifyTrees`] and [`InotifyTree`] run the
+//! [`Machine`] against the kernel, through an [`Inotify`] and a read buffer
+//! the caller owns.
+
+use super::list::{DIRENT_BUF, OpenDir, open_dir, read_dir};
+use super::listing::Listing;
+use super::machine::{Backend, Machine, Report};
+use super::{RootId, TreeEvent, TreeStorage};
+use crate::error::{Error, ErrorKind, Operation};
+use crate::event::{Events, HEADER_LEN, MIN_BUFFER_LEN};
+use crate::inotify::Inotify;
+use crate::mask::WatchMask;
+use crate::path::PathBytes;
+use core::ffi::CStr;
+use core::mem::MaybeUninit;
+use core::time::Duration;
+use rustix::fd::AsFd;
+use rustix::fs::inotify;
+use rustix::io::Errno;
+
+/// The kernel as a [`Backend`]: an [`Inotify`] for watches, `getdents64`
+/// into a fixed 4 KiB buffer for listings.
+pub struct KernelBackend {
+    inotify: Inotify,
+    dirent: [MaybeUninit<u8>; DIRENT_BUF],
+}
+
+impl KernelBackend {
+    /// Wraps an inotify instance.
+    pub fn new(inotify: Inotify) -> Self {
+        Self {
+            inotify,
+            dirent: [MaybeUninit::uninit(); DIRENT_BUF],
+        }
+    }
+
+    /// The inotify instance.
+    pub fn inotify(&self) -> &Inotify {
+        &self.inotify
+    }
+}
+
+impl Backend for KernelBackend {
+    type Dir = OpenDir;
+
+    fn add_watch(&mut self, path: &CStr, mask: WatchMask) -> Result<i32, Errno> {
+        // Straight to the system call: the engine's `add_watch` would copy
+        // the path again and, with `std`, allocate it into an error.
+        let flags = inotify::WatchFlags::from_bits_retain(mask.bits());
+        inotify::add_watch(self.inotify.as_fd(), path, flags)
+    }
+
+    fn remove_watch(&mut self, wd: i32) {
+        let _ = inotify::remove_watch(self.inotify.as_fd(), wd);
+    }
+
+    fn open_dir(&mut self, path: &CStr) -> Result<OpenDir, Errno> {
+        open_dir(path)
+    }
+
+    fn read_dir(&mut self, dir: &mut OpenDir, into: &mut Listing) -> Result<bool, Errno> {
+        read_dir(dir, &mut self.dirent, into)
+    }
+
+    fn events_pending(&mut self) -> bool {
+        // FIONREAD: one cheap ioctl, no path lookup.
+        self.inotify.queued_bytes().map_or(true, |n| n > 0)
+    }
+}
+
+/// Several directory trees watched recursively through one inotify
+/// instance: PyInotify's `InotifyTrees`.
+///
+/// See [the module docs](super) for the rules. Storage is the caller's: the
+/// [`TreeStorage`] (directories and their names) and the buffer events are
+/// read into.
+///
+/// ```
+/// use std::time::Duration;
+/// use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
+/// use zinotify::WatchMask;
+///
+/// let a = std::env::temp_dir().join(format!("zinotify-trees-doc-a-{}", std::process::id()));
+/// let b = std::env::temp_dir().join(format!("zinotify-trees-doc-b-{}", std::process::id()));
+/// std::fs::create_dir_all(a.join("sub")).unwrap();
+/// std::fs::create_dir_all(&b).unwrap();
+///
+/// let (mut entries, mut index, mut names) = TreeStorage::vecs(64);
+/// let storage = TreeStorage::new(&mut entries, &mut index, &mut names)?;
+/// let mut buf = [0u8; 4096];
+/// let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::CREATE)?;
+/// let root_a = trees.add_root(&a)?;
+/// trees.add_root(&b)?;
+/// // Set-up runs inside next_event and ends with Ready.
+/// while trees.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
+///
+/// std::fs::write(a.join("sub/new.txt"), b"").unwrap();
+/// let ev = trees.next_event(Some(Duration::from_secs(1))).unwrap()?;
+/// assert_eq!(ev.root, Some(root_a));
+/// assert_eq!(ev.dir, format!("{}/sub/", a.display()).as_bytes());
+/// assert_eq!(ev.name, b"new.txt");
+/// # std::fs::remove_dir_all(&a).unwrap();
+/// # std::fs::remove_dir_all(&b).unwrap();
+/// # Ok::<(), zinotify::Error>(())
+/// ```
+pub struct InotifyTrees<'s> {
+    machine: Machine<'s, KernelBackend>,
+    buf: &'s mut [u8],
+    /// The current batch is `buf[off..len]`.
+    off: usize,
+    len: usize,
+    /// The name of the kernel event last handled, in `buf`.
+    name: (usize, usize),
+}
+
+/// What the loop in [`InotifyTrees::next_event`] settled on.
+enum Next {
+    Report(Report),
+    Error(Error),
+    Timeout,
+}
+
+impl<'s> InotifyTrees<'s> {
+    /// A new inotify instance watching no tree yet; `mask` is what to
+    /// report (the bookkeeping bits are added silently). `buf` receives
+    /// kernel events and must hold at least
+    /// [`MIN_BUFFER_LEN`] bytes; 4 to 64 KiB is typical.
+    pub fn new(
+        storage: TreeStorage<'s>,
+        buf: &'s mut [u8],
+        mask: WatchMask,
+    ) -> Result<Self, Error> {
+        if buf.len() < MIN_BUFFER_LEN {
+            return Err(Error::new(
+                Operation::Read,
+                ErrorKind::BufferTooSmall { len: buf.len() },
+            ));
+        }
+        let backend = KernelBackend::new(Inotify::new()?);
+        Ok(Self {
+            machine: Machine::new(storage, backend, mask),
+            buf,
+            off: 0,
+            len: 0,
+            name: (0, 0),
+        })
+    }
+
+    /// Starts watching the tree at `path` (see [`Machine::add_root`]): the
+    /// root's watch is added now; it is listed, and its subdirectories
+    /// watched, during the following [`next_event`](Self::next_event)
+    /// calls, which report [`TreeEventKind::Ready`](super::TreeEventKind::Ready)
+    /// when done.
+    pub fn add_root<P: PathBytes + ?Sized>(&mut self, path: &P) -> Result<RootId, Error> {
+        self.machine.add_root(path.path_bytes())
+    }
+
+    /// Stops watching a root and its subtree.
+    pub fn remove_root(&mut self, root: RootId) {
+        self.machine.remove_root(root);
+    }
+
+    /// The next event: set-up and listing work first, then the kernel's
+    /// events, waiting for at most `timeout` (`None`: forever) when there
+    /// is nothing to do. `None` when the time passed with nothing to report
+    /// (PyInotify's `None`). An `Err` item does not end the stream: the
+    /// tree stays consistent and the next call goes on.
+    pub fn next_event(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Option<Result<TreeEvent<'_>, Error>> {
+        let mut waited = false;
+        let next = loop {
+            if let Some(r) = self.machine.step() {
+                break match r {
+                    Ok(r) => Next::Report(r),
+                    Err(e) => Next::Error(e),
+                };
+            }
+            if self.off < self.len {
+                let start = self.off;
+                let mut events = Events::new(&self.buf[start..self.len]);
+                let parsed = events.next();
+                self.off = start + events.offset();
+                let ev = match parsed {
+                    Some(Ok(ev)) => ev,
+                    Some(Err(err)) => {
+                        self.off = self.len;
+                        break Next::Error(err.into());
+                    }
+                    None => {
+                        self.off = self.len;
+                        continue;
+                    }
+                };
+                self.name = (start + HEADER_LEN, ev.name.len());
+                match self.machine.handle(&ev) {
+                    Some(Ok(r)) => break Next::Report(r),
+                    Some(Err(e)) => break Next::Error(e),
+                    None => continue,
+                }
+            }
+            if waited {
+                break Next::Timeout;
+            }
+            self.machine.end_batch();
+            let inotify = self.machine.backend().inotify();
+            let ready = match inotify.read_events(self.buf) {
+                Ok(events) if !events.remaining().is_empty() => events.remaining().len(),
+                Ok(_) if self.machine.has_pending_moves() => {
+                    // Nothing queued: renames still waiting for their
+                    // IN_MOVE_SELF never get one; deal with them first.
+                    self.machine.queue_empty();
+                    continue;
+                }
+                Ok(_) => match inotify.wait_events(self.buf, timeout) {
+                    Ok(events) => {
+                        // Waiting forever never times out: keep waiting.
+                        waited = timeout.is_some();
+                        events.remaining().len()
+                    }
+                    Err(e) => break Next::Error(e),
+                },
+                Err(e) => break Next::Error(e),
+            };
+            self.off = 0;
+            self.len = ready;
+        };
+        match next {
+            Next::Report(r) => {
+                let (start, len) = self.name;
+                Some(Ok(self.machine.event(&r, &self.buf[start..start + len])))
+            }
+            Next::Error(e) => Some(Err(e)),
+            Next::Timeout => None,
+        }
+    }
+
+    /// How many directories are watched.
+    pub fn len(&self) -> usize {
+        self.machine.len()
+    }
+
+    /// Whether no directory is watched.
+    pub fn is_empty(&self) -> bool {
+        self.machine.is_empty()
+    }
+
+    /// The sans-IO machine inside (paths of every watched directory,
+    /// invariants, capacities).
+    pub fn machine(&self) -> &Machine<'s, KernelBackend> {
+        &self.machine
+    }
+
+    /// The inotify instance, e.g. to register it in an event loop (it
+    /// implements `AsFd`); call [`next_event`](Self::next_event) with
+    /// `Some(Duration::ZERO)` when it is readable.
+    pub fn inotify(&self) -> &Inotify {
+        self.machine.backend().inotify()
+    }
+}
+
+/// One directory tree watched recursively: PyInotify's `InotifyTree`.
+///
+/// ```
+/// use std::time::Duration;
+/// use zinotify::tree::{DirEntry, InotifyTree, TreeEventKind, TreeStorage};
+/// use zinotify::{EventMask, WatchMask};
+///
+/// let dir = std::env::temp_dir().join(format!("zinotify-tree-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+///
+/// // Room for 1000 directories, with no heap: the storage could be a static.
+/// let mut entries = [DirEntry::EMPTY; 1000];
+/// let mut index = [0u32; 2001];
+/// let mut names = [0u8; 16_000];
+/// let storage = TreeStorage::new(&mut entries, &mut index, &mut names)?;
+/// let mut buf = [0u8; 4096];
+/// let mut tree = InotifyTree::new(storage, &mut buf, &dir, WatchMask::CREATE)?;
+/// while tree.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
+///
+/// // A directory and a file made in it at once: the file is seen, with
+/// // its full path, from the new directory's listing or its watch.
+/// std::fs::create_dir_all(dir.join("a/b")).unwrap();
+/// std::fs::write(dir.join("a/b/f"), b"").unwrap();
+/// let mut seen = Vec::new();
+/// while let Some(ev) = tree.next_event(Some(Duration::from_millis(200))) {
+///     let ev = ev?;
+///     seen.push(format!("{}{}", String::from_utf8_lossy(ev.dir), String::from_utf8_lossy(ev.name)));
+/// }
+/// assert!(seen.contains(&format!("{}/a/b/f", dir.display())));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), zinotify::Error>(())
+/// ```
+pub struct InotifyTree<'s> {
+    trees: InotifyTrees<'s>,
+    root: RootId,
+}
+
+impl<'s> InotifyTree<'s> {
+    /// Watches the tree at `root` recursively for the events in `mask`. A
+    /// missing root is an error here; the rest of the set-up happens during
+    /// the first [`next_event`](Self::next_event) calls and ends with
+    /// [`TreeEventKind::Ready`](super::TreeEventKind::Ready).
+    pub fn new<P: PathBytes + ?Sized>(
+        storage: TreeStorage<'s>,
+        buf: &'s mut [u8],
+        root: &P,
+        mask: WatchMask,
+    ) -> Result<Self, Error> {
+        let mut trees = InotifyTrees::new(storage, buf, mask)?;
+        let root = trees.add_root(root)?;
+        Ok(Self { trees, root })
+    }
+
+    /// The next event; see [`InotifyTrees::next_event`].
+    pub fn next_event(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Option<Result<TreeEvent<'_>, Error>> {
+        self.trees.next_event(timeout)
+    }
+
+    /// The root's id (every event of this tree carries it).
+    pub fn root(&self) -> RootId {
+        self.root
+    }
+
+    /// How many directories are watched.
+    pub fn len(&self) -> usize {
+        self.trees.len()
+    }
+
+    /// Whether no directory is watched (the root is gone).
+    pub fn is_empty(&self) -> bool {
+        self.trees.is_empty()
+    }
+
+    /// The sans-IO machine inside.
+    pub fn machine(&self) -> &Machine<'s, KernelBackend> {
+        self.trees.machine()
+    }
+
+    /// The inotify instance.
+    pub fn inotify(&self) -> &Inotify {
+        self.trees.inotify()
+    }
+}

@@ -1,0 +1,688 @@
+//! The sans-IO state machine: the table, the pending renames, and the walk
+//! that lists new directories. It never makes a system call itself: it asks
+//! its [`Backend`] (the kernel in [`InotifyTrees`](super::InotifyTrees), a
+//! model filesystem in the tests and the fuzz target) to add and remove
+//! watches and to list directories, and it is fed parsed kernel events.
+
+use super::listing::Listing;
+use super::table::{NONE, Table, flag};
+use super::{RootId, TreeEvent, TreeEventKind, TreeStorage};
+use crate::error::{Error, ErrorKind, Operation, PATH_MAX};
+use crate::event::{Event, NAME_MAX};
+use crate::mask::{EventMask, WatchMask};
+use arrayvec::ArrayVec;
+use core::ffi::CStr;
+use rustix::io::Errno;
+
+mod events;
+mod walk;
+
+/// What the machine needs from the outside world. The kernel
+/// implementation is [`KernelBackend`](super::KernelBackend).
+pub trait Backend {
+    /// An open directory being listed.
+    type Dir;
+    /// `inotify_add_watch(path, mask)`: the watch descriptor.
+    fn add_watch(&mut self, path: &CStr, mask: WatchMask) -> Result<i32, Errno>;
+    /// `inotify_rm_watch(wd)`; errors are of no interest (the watch is gone
+    /// either way).
+    fn remove_watch(&mut self, wd: i32);
+    /// Opens a directory for listing, never following a symlink.
+    fn open_dir(&mut self, path: &CStr) -> Result<Self::Dir, Errno>;
+    /// Pushes entries (not `.` and `..`) into `into` until it is full
+    /// (returns `Ok(false)`; the next call resumes there) or the directory
+    /// ends (`Ok(true)`). `is_dir` must come from `d_type` or, when that is
+    /// `DT_UNKNOWN`, from a `stat` that does not follow symlinks.
+    fn read_dir(&mut self, dir: &mut Self::Dir, into: &mut Listing) -> Result<bool, Errno>;
+    /// Whether events are waiting to be read. While none are, no rename is
+    /// pending and every path in the table is current, so listings skip
+    /// checking that their path still leads to their watch. `true` (the
+    /// default) always checks.
+    fn events_pending(&mut self) -> bool {
+        true
+    }
+}
+
+/// Bits every watch carries for the bookkeeping, whatever the user asked.
+const BOOKKEEPING: WatchMask = WatchMask::CREATE
+    .union(WatchMask::MOVED_FROM)
+    .union(WatchMask::MOVED_TO)
+    .union(WatchMask::DELETE_SELF)
+    .union(WatchMask::MOVE_SELF)
+    .union(WatchMask::ONLYDIR);
+/// What listing a directory makes the kernel queue on its own watch and on
+/// its parent's: left out of a watch until its subtree is listed.
+const LISTING_NOISE: WatchMask = WatchMask::OPEN
+    .union(WatchMask::ACCESS)
+    .union(WatchMask::CLOSE_NOWRITE);
+/// How many renames can wait for their `IN_MOVE_SELF` at once.
+const MOVES: usize = 8;
+/// How many stale directories can wait to be listed again.
+const RECHECKS: usize = 16;
+/// How many batches a stale directory is tried again: its rename can be
+/// that far behind in the queue.
+const RECHECK_TRIES: u8 = 64;
+
+/// A report the machine produced: turn it into a [`TreeEvent`] with
+/// [`Machine::event`]. Plain data, so a driver can leave its loop before
+/// borrowing the event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    kind: TreeEventKind,
+    mask: EventMask,
+    cookie: u32,
+    root: Option<RootId>,
+    dir_len: usize,
+    name: NameAt,
+}
+
+/// Where a report's file name lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NameAt {
+    None,
+    /// In the kernel event being handled (the driver's buffer).
+    Kernel,
+    Listing(usize, usize),
+    Scratch,
+}
+
+/// Work left over from one event, done at the next [`Machine::step`].
+#[derive(Debug)]
+enum Deferred {
+    /// A directory could not be watched or listed: report it.
+    Skipped {
+        slot: u32,
+        operation: Operation,
+        kind: ErrorKind,
+    },
+    Error(Error),
+    /// A root was deleted or moved away: report, then drop its subtree.
+    RootGone(u32),
+}
+
+/// A rename seen as `IN_MOVED_FROM` (and maybe `IN_MOVED_TO`), waiting for
+/// the directory's own `IN_MOVE_SELF`, which names the watch that moved.
+#[derive(Debug)]
+struct Move {
+    cookie: u32,
+    from_parent: u32,
+    from_hash: u32,
+    to_parent: u32,
+    to_name: ArrayVec<u8, NAME_MAX>,
+    batch: u32,
+}
+
+/// Where a listing found a watched directory whose rename is still queued.
+#[derive(Debug)]
+struct Hint {
+    slot: u32,
+    wd: i32,
+    parent: u32,
+    name: ArrayVec<u8, NAME_MAX>,
+}
+
+/// A directory whose path went stale, to list again.
+#[derive(Clone, Copy, Debug)]
+struct Recheck {
+    slot: u32,
+    wd: i32,
+    tries: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    List,
+    Raise,
+    Sweep(u32),
+    Finish,
+}
+
+/// The walk: lists every `UNLISTED` entry, lowest slot first, then raises
+/// the masks of what it listed.
+#[derive(Debug)]
+struct Walk<D> {
+    active: bool,
+    phase: Phase,
+    /// No unlisted entry is below this slot.
+    cursor: u32,
+    /// No entry of this walk is below this slot.
+    lo: u32,
+    /// The directory being listed, and whether its entries are reported.
+    dir: Option<D>,
+    slot: u32,
+    report: bool,
+    /// Listing a directory again: report only directories not known.
+    relist: bool,
+    /// Report `Ready` / `Rescanned` at the end.
+    setup: bool,
+    rescan: bool,
+}
+
+/// The masks derived from the user's.
+#[derive(Clone, Copy, Debug)]
+struct Masks {
+    report: EventMask,
+    full: WatchMask,
+    reduced: WatchMask,
+}
+
+/// The recursive-watch state machine over caller-provided storage.
+///
+/// Drive it like [`InotifyTrees`](super::InotifyTrees) does: call
+/// [`step`](Self::step) until it returns `None`, then feed the next kernel
+/// event to [`handle`](Self::handle); before reading a new batch of events
+/// call [`end_batch`](Self::end_batch). Every `Some` is one report for the
+/// user, to be turned into a [`TreeEvent`] with [`event`](Self::event).
+pub struct Machine<'s, B: Backend> {
+    backend: B,
+    table: Table<'s>,
+    masks: Masks,
+    moves: ArrayVec<Move, MOVES>,
+    batch: u32,
+    walk: Walk<B::Dir>,
+    listing: Listing,
+    deferred: Option<Deferred>,
+    /// Where listings found directories whose renames are still queued.
+    hints: ArrayVec<Hint, MOVES>,
+    /// Entries to list again at the end of the batch.
+    rechecks: ArrayVec<Recheck, RECHECKS>,
+    rescan_due: bool,
+    scratch: ArrayVec<u8, NAME_MAX>,
+    path: [u8; PATH_MAX],
+}
+
+fn hash(name: &[u8]) -> u32 {
+    // FNV-1a: only compares a rename's source with an entry's name.
+    name.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Errors meaning "that directory is not there (any more)": skipped
+/// silently, its parent's events say what happened.
+fn vanished(errno: Errno) -> bool {
+    matches!(errno, Errno::NOENT | Errno::NOTDIR | Errno::LOOP)
+}
+
+enum Child {
+    Watched,
+    /// Not there (any more): deleted, renamed, or a symlink.
+    Vanished,
+    Known,
+    Skipped(Operation, ErrorKind),
+    Failed(Error),
+}
+
+impl<'s, B: Backend> Machine<'s, B> {
+    /// A machine with no roots. `mask` is what the user wants reported;
+    /// `IN_ONESHOT`, `IN_MASK_ADD` and `IN_MASK_CREATE` are ignored (they
+    /// would break the bookkeeping), `IN_EXCL_UNLINK` is kept.
+    pub fn new(storage: TreeStorage<'s>, backend: B, mask: WatchMask) -> Self {
+        let events = mask & WatchMask::ALL_EVENTS;
+        let full = events | BOOKKEEPING | (mask & WatchMask::EXCL_UNLINK);
+        let (entries, index, names) = storage.into_parts();
+        Self {
+            backend,
+            table: Table::new(entries, index, names),
+            masks: Masks {
+                report: EventMask::from_bits_retain(events.bits()),
+                full,
+                reduced: full - LISTING_NOISE,
+            },
+            moves: ArrayVec::new(),
+            batch: 0,
+            walk: Walk {
+                active: false,
+                phase: Phase::List,
+                cursor: 0,
+                lo: 0,
+                dir: None,
+                slot: NONE,
+                report: false,
+                relist: false,
+                setup: false,
+                rescan: false,
+            },
+            listing: Listing::new(),
+            deferred: None,
+            hints: ArrayVec::new(),
+            rechecks: ArrayVec::new(),
+            rescan_due: false,
+            scratch: ArrayVec::new(),
+            path: [0; PATH_MAX],
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The backend, mutably (a model filesystem changes through it).
+    pub fn backend_mut(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    /// How many directories are watched.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether no directory is watched.
+    pub fn is_empty(&self) -> bool {
+        self.table.len() == 0
+    }
+
+    /// How many directories fit.
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    /// Name bytes in use, and the name storage's size.
+    pub fn name_bytes(&self) -> (usize, usize) {
+        self.table.name_bytes()
+    }
+
+    /// Whether a walk (set-up, new directories, or a rescan) is unfinished:
+    /// [`step`](Self::step) has work to do.
+    pub fn is_walking(&self) -> bool {
+        self.walk.active || self.deferred.is_some()
+    }
+
+    fn root_mask(&self, mask: WatchMask) -> WatchMask {
+        // The root is the path the user named: follow it if it is a
+        // symlink, as inotifywait does. Nothing below it is followed.
+        mask - WatchMask::DONT_FOLLOW
+    }
+
+    fn child_mask(&self, mask: WatchMask) -> WatchMask {
+        mask | WatchMask::DONT_FOLLOW
+    }
+
+    /// Starts watching the tree at `path`: adds its watch now (a missing
+    /// root, or one that is not a directory, is an error here) and lists it
+    /// during the next [`step`](Self::step)s, which end with a
+    /// [`TreeEventKind::Ready`] report. Trailing slashes are dropped.
+    pub fn add_root(&mut self, path: &[u8]) -> Result<RootId, Error> {
+        let mut path = path;
+        while path.len() > 1 && path.ends_with(b"/") {
+            path = &path[..path.len() - 1];
+        }
+        let fail = |kind| Err(Error::new(Operation::AddWatch, kind).with_path(path));
+        if path.contains(&0) {
+            return fail(ErrorKind::PathContainsNul);
+        }
+        if path.is_empty() {
+            return fail(ErrorKind::Os(Errno::NOENT));
+        }
+        if path.len() + 1 >= PATH_MAX {
+            return fail(ErrorKind::PathTooLong { len: path.len() });
+        }
+        self.path[..path.len()].copy_from_slice(path);
+        self.path[path.len()] = 0;
+        let mask = self.root_mask(self.masks.reduced);
+        let wd = self
+            .backend
+            .add_watch(c_str(&self.path[..=path.len()]), mask)
+            .map_err(|e| Error::from_errno(Operation::AddWatch, e).with_path(path))?;
+        if self.table.slot_of(wd).is_some() {
+            // Already inside a tree of ours: put its mask back.
+            let full = self.root_mask(self.masks.full);
+            let _ = self
+                .backend
+                .add_watch(c_str(&self.path[..=path.len()]), full);
+            return fail(ErrorKind::Os(Errno::EXIST));
+        }
+        let flags = flag::UNLISTED | flag::REDUCED | flag::SEEN;
+        match self.table.insert_root(path, wd, flags) {
+            Ok(slot) => {
+                self.walk.setup = true;
+                self.start_walk(slot);
+                Ok(RootId(slot))
+            }
+            Err(kind) => {
+                self.backend.remove_watch(wd);
+                fail(kind)
+            }
+        }
+    }
+
+    /// Stops watching a root and everything below it (no report).
+    pub fn remove_root(&mut self, root: RootId) {
+        if self.table.used(root.0) && self.table.get(root.0).has(flag::ROOT) {
+            self.remove_subtree(root.0, false);
+        }
+    }
+
+    /// The roots being watched, and their paths, through `f`.
+    pub fn for_each_root(&self, mut f: impl FnMut(RootId, &[u8])) {
+        for slot in self.table.slots() {
+            if self.table.used(slot) && self.table.get(slot).has(flag::ROOT) {
+                f(RootId(slot), self.table.name(slot));
+            }
+        }
+    }
+
+    /// Every watched directory's path (ending in `/`) and watch descriptor,
+    /// through `f`, in no particular order.
+    pub fn for_each_dir(&self, mut f: impl FnMut(&[u8], i32)) {
+        let mut buf = [0u8; PATH_MAX];
+        for slot in self.table.slots() {
+            if self.table.used(slot) {
+                if let Some((len, _)) = self.table.path(slot, &mut buf) {
+                    f(&buf[..len], self.table.get(slot).wd);
+                }
+            }
+        }
+    }
+
+    /// Checks the table's invariants: every entry's parent is present,
+    /// child counts match, every entry is found by its watch descriptor, the
+    /// count of live entries is right, and every path fits. For tests and
+    /// fuzzing; O(n · depth).
+    pub fn verify(&self) -> Result<(), &'static str> {
+        let mut live = 0;
+        let mut buf = [0u8; PATH_MAX];
+        for slot in self.table.slots() {
+            if !self.table.used(slot) {
+                continue;
+            }
+            live += 1;
+            let e = *self.table.get(slot);
+            if self.table.slot_of(e.wd) != Some(slot) {
+                return Err("an entry is not found by its watch descriptor");
+            }
+            if e.has(flag::ROOT) != (e.parent == NONE) {
+                return Err("only roots have no parent");
+            }
+            if !e.has(flag::ROOT) && !self.table.used(e.parent) {
+                return Err("an entry's parent is missing");
+            }
+            if !e.has(flag::ROOT) && !self.table.is_within(slot, self.root_of(slot)) {
+                return Err("an entry is not below a root");
+            }
+            if e.children != u16::MAX {
+                let n = self
+                    .table
+                    .slots()
+                    .filter(|&s| self.table.used(s) && self.table.get(s).parent == slot)
+                    .count();
+                if n != e.children as usize {
+                    return Err("a child count is wrong");
+                }
+            }
+            if self.table.path(slot, &mut buf).is_none() {
+                return Err("a path does not fit PATH_MAX");
+            }
+            if !self.walk.active && e.has(flag::UNLISTED | flag::DOOMED) {
+                return Err("an entry is left unlisted or doomed after a walk");
+            }
+        }
+        if live != self.table.len() {
+            return Err("the live count is wrong");
+        }
+        Ok(())
+    }
+
+    fn root_of(&self, mut slot: u32) -> u32 {
+        while !self.table.get(slot).has(flag::ROOT) {
+            slot = self.table.get(slot).parent;
+        }
+        slot
+    }
+
+    /// Turns a report into the event the user sees. `kernel_name` is the
+    /// name of the kernel event the report came from (ignored otherwise).
+    pub fn event<'a>(&'a self, report: &Report, kernel_name: &'a [u8]) -> TreeEvent<'a> {
+        let name = match report.name {
+            NameAt::None => &[][..],
+            NameAt::Kernel => kernel_name,
+            NameAt::Listing(start, len) => self.listing.name(start, len),
+            NameAt::Scratch => &self.scratch[..],
+        };
+        TreeEvent {
+            kind: report.kind,
+            mask: report.mask,
+            cookie: report.cookie,
+            dir: &self.path[..report.dir_len],
+            name,
+            root: report.root,
+        }
+    }
+
+    /// Builds `slot`'s path into the path buffer: its length and root.
+    fn dir_path(&mut self, slot: u32) -> (usize, Option<RootId>) {
+        match self.table.path(slot, &mut self.path) {
+            Some((len, root)) => (len, Some(RootId(root))),
+            None => (0, None),
+        }
+    }
+
+    fn report(&mut self, slot: u32, kind: TreeEventKind, mask: EventMask, name: NameAt) -> Report {
+        let (dir_len, root) = if slot == NONE {
+            (0, None)
+        } else {
+            self.dir_path(slot)
+        };
+        Report {
+            kind,
+            mask,
+            cookie: 0,
+            root,
+            dir_len,
+            name,
+        }
+    }
+
+    /// Builds `slot`'s path for a system call: no trailing slash (which
+    /// would make the kernel follow a symlink), NUL-terminated. Its length.
+    fn sys_path(&mut self, slot: u32) -> Option<usize> {
+        let (mut len, _) = self.table.path(slot, &mut self.path)?;
+        if len > 1 {
+            len -= 1;
+        }
+        self.path[len] = 0;
+        Some(len)
+    }
+
+    /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
+    /// or a child): the kernel's answer, or `None` if the path is too long.
+    fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
+        let mask = if self.table.get(slot).has(flag::ROOT) {
+            self.root_mask(base)
+        } else {
+            self.child_mask(base)
+        };
+        let len = self.sys_path(slot)?;
+        Some(self.backend.add_watch(c_str(&self.path[..=len]), mask))
+    }
+
+    fn start_walk(&mut self, slot: u32) {
+        if self.walk.active {
+            self.walk.cursor = self.walk.cursor.min(slot);
+            self.walk.lo = self.walk.lo.min(slot);
+            if self.walk.phase != Phase::List {
+                // Cannot happen (walks only insert while listing); stay safe.
+                self.walk.phase = Phase::List;
+            }
+        } else {
+            self.walk.active = true;
+            self.walk.phase = Phase::List;
+            self.walk.cursor = slot;
+            self.walk.lo = slot;
+        }
+    }
+
+    /// Watches directory `name` inside `parent`: the path is built, the
+    /// watch added with the reduced mask, the entry recorded `UNLISTED`.
+    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool) -> Child {
+        let Some((len, _)) = self.table.path(parent, &mut self.path) else {
+            return Child::Skipped(
+                Operation::AddWatch,
+                ErrorKind::PathTooLong { len: PATH_MAX },
+            );
+        };
+        let total = len + name.len();
+        if total + 1 > PATH_MAX {
+            return Child::Skipped(Operation::AddWatch, ErrorKind::PathTooLong { len: total });
+        }
+        self.path[len..total].copy_from_slice(name);
+        self.path[total] = 0;
+        let mask = self.child_mask(self.masks.reduced);
+        let wd = match self.backend.add_watch(c_str(&self.path[..=total]), mask) {
+            Ok(wd) => wd,
+            Err(e) if vanished(e) => return Child::Vanished,
+            Err(Errno::NOSPC) => {
+                return Child::Failed(
+                    Error::new(Operation::AddWatch, ErrorKind::WatchLimit)
+                        .with_path(&self.path[..total]),
+                );
+            }
+            Err(e) => return Child::Skipped(Operation::AddWatch, ErrorKind::Os(e)),
+        };
+        if let Some(known) = self.table.slot_of(wd) {
+            let e = *self.table.get(known);
+            let same = e.parent == parent && self.table.name(known) == name;
+            // A known watch in a new place: either the same directory
+            // reached a second way (a bind mount), or a rename whose events
+            // are still queued (or were lost in an overflow). Asking the
+            // kernel about the old place tells which.
+            let kept = same
+                || e.has(flag::ROOT)
+                || (self.walk.rescan && e.has(flag::SEEN))
+                || self.table.is_within(parent, known);
+            let moved = !kept && !self.still_at(known);
+            if moved && self.walk.rescan {
+                // The rename was lost in the overflow: follow it now.
+                if self.table.rename(known, parent, name).is_ok() {
+                    self.table
+                        .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
+                    self.start_walk(known);
+                }
+                return Child::Known;
+            }
+            if moved {
+                // Its rename is still queued: apply it in queue order (at
+                // its IN_MOVE_SELF), so earlier events keep the old path.
+                // Its IN_MOVED_TO may never come (the new parent was not
+                // watched yet): this says where it went.
+                self.hint(known, e.wd, parent, name);
+            }
+            if same && self.walk.rescan && !e.has(flag::SEEN | flag::REDUCED) {
+                // Its old path failed the rescan's first pass (an ancestor
+                // moved): it is lowered now, and must be listed too.
+                self.table.set(known, flag::UNLISTED | flag::REDUCED);
+                self.start_walk(known);
+            } else if !e.has(flag::REDUCED) {
+                // add_watch replaced the mask of a watch already raised.
+                let full = self.child_mask(self.masks.full);
+                let _ = self.backend.add_watch(c_str(&self.path[..=total]), full);
+            }
+            if same || moved {
+                self.table.set(known, flag::SEEN);
+                return Child::Known;
+            }
+            // The same directory reached a second way (a bind mount): it is
+            // watched once, where it was found first.
+            return Child::Skipped(Operation::AddWatch, ErrorKind::Os(Errno::EXIST));
+        }
+        let flags =
+            flag::UNLISTED | flag::REDUCED | flag::SEEN | if fresh { flag::FRESH } else { 0 };
+        match self.table.insert(parent, name, wd, flags) {
+            Ok(slot) => {
+                self.start_walk(slot);
+                Child::Watched
+            }
+            Err(kind) => {
+                self.backend.remove_watch(wd);
+                Child::Failed(Error::new(Operation::AddWatch, kind).with_path(&self.path[..total]))
+            }
+        }
+    }
+
+    /// Whether the watch of `slot` still is at the path the table gives it
+    /// (`inotify_add_watch` there returns its descriptor; its mask is kept).
+    fn still_at(&mut self, slot: u32) -> bool {
+        let e = *self.table.get(slot);
+        let mut buf = [0u8; PATH_MAX];
+        let Some((mut len, _)) = self.table.path(slot, &mut buf) else {
+            return false;
+        };
+        len -= 1; // no trailing slash: never follow a symlink
+        buf[len] = 0;
+        let mask = if e.has(flag::REDUCED) {
+            self.masks.reduced
+        } else {
+            self.masks.full
+        };
+        match self
+            .backend
+            .add_watch(c_str(&buf[..=len]), self.child_mask(mask))
+        {
+            Ok(wd) if wd == e.wd => true,
+            Ok(wd) => {
+                if self.table.slot_of(wd).is_none() {
+                    self.backend.remove_watch(wd);
+                }
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// A directory appeared in `parent` (created, or moved in from outside):
+    /// watch it; what went wrong is reported after the kernel event.
+    fn child_appeared(&mut self, parent: u32, name: &[u8]) {
+        // The event may be older than a rename still queued: if the
+        // parent's path now leads elsewhere, a directory of that name there
+        // is not this one's child. Look again once the renames are applied.
+        if !self.still_at(parent) {
+            self.recheck(parent);
+            return;
+        }
+        match self.watch_child(parent, name, true) {
+            Child::Watched | Child::Known => {}
+            // The parent's path is stale (a rename still queued): look
+            // again once this batch's renames are applied.
+            Child::Vanished => self.recheck(parent),
+            Child::Skipped(operation, kind) => self.defer_skip(parent, name, operation, kind),
+            Child::Failed(err) => self.deferred = Some(Deferred::Error(err)),
+        }
+    }
+
+    fn defer_skip(&mut self, slot: u32, name: &[u8], operation: Operation, kind: ErrorKind) {
+        self.scratch.clear();
+        let _ = self.scratch.try_extend_from_slice(name);
+        self.deferred = Some(Deferred::Skipped {
+            slot,
+            operation,
+            kind,
+        });
+    }
+
+    /// Removes `top` and its subtree from the table and their watches from
+    /// the kernel (except `top`'s when the kernel already dropped it).
+    fn remove_subtree(&mut self, top: u32, dropped: bool) {
+        if self.table.get(top).children == 0 {
+            if !dropped {
+                self.backend.remove_watch(self.table.get(top).wd);
+            }
+            self.table.remove(top);
+            return;
+        }
+        self.table.mark_subtree(top);
+        for slot in self.table.slots() {
+            if self.table.used(slot) && self.table.get(slot).has(flag::DOOMED) {
+                if !(dropped && slot == top) {
+                    self.backend.remove_watch(self.table.get(slot).wd);
+                }
+                self.table.remove(slot);
+            }
+        }
+    }
+}
+
+/// `bytes` ends with its only NUL (the machine wrote it).
+fn c_str(bytes: &[u8]) -> &CStr {
+    CStr::from_bytes_with_nul(bytes).unwrap_or(c"")
+}

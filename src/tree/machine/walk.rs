@@ -1,0 +1,325 @@
+//! The walk: listing every unlisted directory (set-up, new directories,
+//! rescans), raising the masks of what it listed, and sweeping what a
+//! rescan did not find.
+
+use super::*;
+
+impl<B: Backend> Machine<'_, B> {
+    /// After an overflow: every directory is listed again (watches lowered
+    /// first, so the rescan does not flood the queue), new ones are watched
+    /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
+    pub(super) fn start_rescan(&mut self) {
+        self.moves.clear();
+        self.hints.clear();
+        self.listing.clear();
+        self.walk.dir = None;
+        for slot in self.table.slots() {
+            if !self.table.used(slot) {
+                continue;
+            }
+            self.table
+                .clear(slot, flag::SEEN | flag::FRESH | flag::UNLISTED);
+            let e = *self.table.get(slot);
+            let Some(answer) = self.rewatch(slot, self.masks.reduced) else {
+                continue;
+            };
+            match answer {
+                Ok(wd) if wd == e.wd => {
+                    self.table.set(slot, flag::REDUCED | flag::UNLISTED);
+                    if e.has(flag::ROOT) {
+                        self.table.set(slot, flag::SEEN);
+                    }
+                }
+                Ok(wd) => {
+                    // Another directory lives there now; its parent's
+                    // listing will find it.
+                    if self.table.slot_of(wd).is_none() {
+                        self.backend.remove_watch(wd);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        self.walk.active = true;
+        self.walk.phase = Phase::List;
+        self.walk.cursor = 0;
+        self.walk.lo = 0;
+        self.walk.rescan = true;
+    }
+
+    /// Does the walk's next piece of work; `Some` is a report for the user,
+    /// `None` means there is nothing to do until the next kernel event.
+    pub fn step(&mut self) -> Option<Result<Report, Error>> {
+        loop {
+            if let Some(d) = self.deferred.take() {
+                return Some(self.run_deferred(d));
+            }
+            if !self.walk.active {
+                return None;
+            }
+            match self.walk.phase {
+                Phase::List => {
+                    if let Some(r) = self.list_step() {
+                        return Some(r);
+                    }
+                }
+                Phase::Raise => self.raise(),
+                Phase::Sweep(from) => {
+                    if let Some(r) = self.sweep(from) {
+                        return Some(Ok(r));
+                    }
+                }
+                Phase::Finish => {
+                    let kind = if core::mem::take(&mut self.walk.setup) {
+                        TreeEventKind::Ready
+                    } else if core::mem::take(&mut self.walk.rescan) {
+                        TreeEventKind::Rescanned
+                    } else {
+                        self.walk.active = false;
+                        continue;
+                    };
+                    return Some(Ok(self.report(
+                        NONE,
+                        kind,
+                        EventMask::empty(),
+                        NameAt::None,
+                    )));
+                }
+            }
+        }
+    }
+
+    pub(super) fn run_deferred(&mut self, d: Deferred) -> Result<Report, Error> {
+        match d {
+            Deferred::Skipped {
+                slot,
+                operation,
+                kind,
+            } => Ok(self.report(
+                slot,
+                TreeEventKind::Skipped { operation, kind },
+                EventMask::empty(),
+                NameAt::Scratch,
+            )),
+            Deferred::Error(err) => Err(err),
+            Deferred::RootGone(slot) => {
+                let r = self.report(
+                    slot,
+                    TreeEventKind::RootGone,
+                    EventMask::empty(),
+                    NameAt::None,
+                );
+                if self.table.used(slot) {
+                    self.remove_subtree(slot, false);
+                }
+                Ok(r)
+            }
+        }
+    }
+
+    /// One piece of listing work; `None` when it produced nothing to report.
+    pub(super) fn list_step(&mut self) -> Option<Result<Report, Error>> {
+        if let Some((start, len, is_dir)) = self.listing.pop() {
+            return self.listed(start, len, is_dir);
+        }
+        if let Some(dir) = &mut self.walk.dir {
+            match self.backend.read_dir(dir, &mut self.listing) {
+                Ok(false) => {}
+                Ok(true) => self.walk.dir = None,
+                Err(e) => {
+                    self.walk.dir = None;
+                    if !vanished(e) && self.table.used(self.walk.slot) {
+                        let kind = TreeEventKind::Skipped {
+                            operation: Operation::ReadDir,
+                            kind: ErrorKind::Os(e),
+                        };
+                        return Some(Ok(self.report(
+                            self.walk.slot,
+                            kind,
+                            EventMask::empty(),
+                            NameAt::None,
+                        )));
+                    }
+                }
+            }
+            return None;
+        }
+        let hi = self.table.hi();
+        while self.walk.cursor < hi
+            && !(self.table.used(self.walk.cursor)
+                && self.table.get(self.walk.cursor).has(flag::UNLISTED))
+        {
+            self.walk.cursor += 1;
+        }
+        if self.walk.cursor >= hi {
+            self.walk.phase = Phase::Raise;
+            return None;
+        }
+        let slot = self.walk.cursor;
+        self.table.clear(slot, flag::UNLISTED);
+        // A path can go stale (a rename still queued) and then name another
+        // directory (`mv logs logs.1; mkdir logs`): list only where the
+        // path still leads to this watch; otherwise look again later. With
+        // nothing queued, no rename is pending: no need to ask.
+        if self.backend.events_pending() && !self.still_at(slot) {
+            self.recheck(slot);
+            return None;
+        }
+        let e = *self.table.get(slot);
+        let Some(len) = self.sys_path(slot) else {
+            let kind = TreeEventKind::Skipped {
+                operation: Operation::OpenDir,
+                kind: ErrorKind::PathTooLong { len: PATH_MAX },
+            };
+            return Some(Ok(self.report(
+                e.parent,
+                kind,
+                EventMask::empty(),
+                NameAt::None,
+            )));
+        };
+        match self.backend.open_dir(c_str(&self.path[..=len])) {
+            Ok(dir) => {
+                self.rechecks.retain(|r| r.slot != slot);
+                self.walk.dir = Some(dir);
+                self.walk.slot = slot;
+                self.walk.report =
+                    e.has(flag::FRESH) && self.masks.report.contains(EventMask::CREATE);
+                self.walk.relist = e.has(flag::RELIST);
+                self.table.clear(slot, flag::FRESH | flag::RELIST);
+                None
+            }
+            Err(e) if vanished(e) => {
+                self.recheck(slot);
+                None
+            }
+            Err(e) => {
+                let kind = TreeEventKind::Skipped {
+                    operation: Operation::OpenDir,
+                    kind: ErrorKind::Os(e),
+                };
+                Some(Ok(self.report(
+                    slot,
+                    kind,
+                    EventMask::empty(),
+                    NameAt::None,
+                )))
+            }
+        }
+    }
+
+    /// One entry the listing found.
+    pub(super) fn listed(
+        &mut self,
+        start: usize,
+        len: usize,
+        is_dir: bool,
+    ) -> Option<Result<Report, Error>> {
+        let parent = self.walk.slot;
+        if !self.table.used(parent) {
+            return None;
+        }
+        let mut name = [0u8; NAME_MAX];
+        name[..len].copy_from_slice(self.listing.name(start, len));
+        let name = &name[..len];
+        let mut report = self.walk.report;
+        if is_dir {
+            let new_dirs = self.walk.rescan || self.walk.relist;
+            let fresh = self.walk.report || new_dirs;
+            match self.watch_child(parent, name, fresh) {
+                Child::Watched => {
+                    // A rescan or relisting reports the directories it did
+                    // not know.
+                    report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
+                }
+                Child::Known | Child::Vanished => {}
+                Child::Skipped(operation, kind) => {
+                    if report {
+                        self.defer_skip(parent, name, operation, kind);
+                    } else {
+                        let skip = TreeEventKind::Skipped { operation, kind };
+                        return Some(Ok(self.report(
+                            parent,
+                            skip,
+                            EventMask::empty(),
+                            NameAt::Listing(start, len),
+                        )));
+                    }
+                }
+                Child::Failed(err) => {
+                    if report {
+                        self.deferred = Some(Deferred::Error(err));
+                    } else {
+                        return Some(Err(err));
+                    }
+                }
+            }
+        }
+        if !report {
+            return None;
+        }
+        let mask = if is_dir {
+            EventMask::CREATE | EventMask::ISDIR
+        } else {
+            EventMask::CREATE
+        };
+        Some(Ok(self.report(
+            parent,
+            TreeEventKind::Synthetic,
+            mask,
+            NameAt::Listing(start, len),
+        )))
+    }
+
+    /// Gives every watch this walk lowered its full mask back, now that its
+    /// subtree is listed.
+    pub(super) fn raise(&mut self) {
+        let needed = self.masks.full != self.masks.reduced;
+        for slot in self.walk.lo..self.table.hi() {
+            if !self.table.used(slot) || !self.table.get(slot).has(flag::REDUCED) {
+                continue;
+            }
+            self.table.clear(slot, flag::REDUCED);
+            if !needed {
+                continue;
+            }
+            let e = *self.table.get(slot);
+            if let Some(Ok(wd)) = self.rewatch(slot, self.masks.full) {
+                if wd != e.wd && self.table.slot_of(wd).is_none() {
+                    // The path now names another directory (renamed since):
+                    // its own events will bring it in.
+                    self.backend.remove_watch(wd);
+                }
+            }
+        }
+        self.walk.phase = if self.walk.rescan {
+            Phase::Sweep(0)
+        } else {
+            Phase::Finish
+        };
+    }
+
+    /// After a rescan: drops what was not found again; a root not found is
+    /// reported gone.
+    pub(super) fn sweep(&mut self, from: u32) -> Option<Report> {
+        for slot in from..self.table.hi() {
+            if !self.table.used(slot) || self.table.get(slot).has(flag::SEEN) {
+                continue;
+            }
+            if self.table.get(slot).has(flag::ROOT) {
+                self.walk.phase = Phase::Sweep(slot + 1);
+                let r = self.report(
+                    slot,
+                    TreeEventKind::RootGone,
+                    EventMask::empty(),
+                    NameAt::None,
+                );
+                self.remove_subtree(slot, false);
+                return Some(r);
+            }
+            self.remove_subtree(slot, false);
+        }
+        self.walk.phase = Phase::Finish;
+        None
+    }
+}

@@ -1,0 +1,315 @@
+//! Model-based test of the sans-IO tree machine: random sequences of
+//! mkdir, touch, rm -rf, rename, move out, move in and lost events
+//! (overflow), processed in batches of random sizes, against a model
+//! filesystem (`fuzz/tree.rs`, shared with the fuzz target).
+
+#[path = "../fuzz/tree.rs"]
+#[allow(dead_code)] // its fuzz entry point is the corpus replay's
+mod model;
+
+use model::{Check, Op, run};
+use proptest::prelude::*;
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Mkdir(a, b)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Touch(a, b)),
+        2 => any::<u8>().prop_map(Op::Remove),
+        3 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c)| Op::Rename(a, b, c)),
+        1 => any::<u8>().prop_map(Op::MoveOut),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::MoveIn(a, b)),
+        1 => any::<u8>().prop_map(Op::Overflow),
+        4 => any::<u8>().prop_map(Op::Process),
+    ]
+}
+
+/// 512 cases from a fixed seed keep CI deterministic; `PROPTEST_CASES=N`
+/// explores N cases from a random seed.
+fn config() -> ProptestConfig {
+    match std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(cases) => ProptestConfig::with_cases(cases),
+        None => ProptestConfig {
+            cases: 512,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x7a69_6e6f),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_machine_follows_the_model(ops in proptest::collection::vec(op(), 0..60)) {
+        if let Err(msg) = run(&ops, 4096, Check::Exact) {
+            return Err(TestCaseError::fail(msg));
+        }
+    }
+
+    #[test]
+    fn a_small_table_fills_up_cleanly(ops in proptest::collection::vec(op(), 0..60)) {
+        // Full tables are errors; invariants still hold.
+        if let Err(msg) = run(&ops, 6, Check::Exact) {
+            return Err(TestCaseError::fail(msg));
+        }
+    }
+}
+
+#[test]
+fn renames_split_across_reads_and_twice_in_a_row() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Process(7),
+        Mkdir(1, 1),
+        Process(7),
+        Rename(1, 0, 2),
+        Rename(1, 0, 3),
+        Process(0),
+        Process(1),
+        Mkdir(2, 4),
+        Process(2),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn a_directory_moved_out_while_its_parent_is_renamed() {
+    use Op::*;
+    let ops = [
+        MoveIn(0, 12),
+        MoveOut(82),
+        Mkdir(9, 5),
+        Remove(109),
+        Process(2),
+        Mkdir(2, 0),
+        MoveOut(86),
+        Rename(5, 182, 3),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn a_watched_directory_moved_into_a_new_one() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 83),
+        Mkdir(0, 24),
+        Process(0),
+        Mkdir(52, 0),
+        Rename(9, 39, 0),
+        Process(40),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn a_new_directory_renamed_before_its_parent_is_watched() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 5),
+        Mkdir(90, 194),
+        Process(0),
+        Mkdir(93, 6),
+        Mkdir(125, 0),
+        Rename(149, 23, 0),
+        Process(104),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn an_overflow_then_renames() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 35),
+        Mkdir(6, 104),
+        Overflow(20),
+        Mkdir(15, 0),
+        Rename(0, 0, 0),
+        Remove(136),
+        Rename(253, 30, 81),
+        Process(154),
+        Mkdir(50, 109),
+        Process(0),
+        Rename(95, 9, 17),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn a_rename_lost_in_an_overflow() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 2),
+        Mkdir(8, 128),
+        Remove(130),
+        MoveIn(56, 0),
+        Remove(12),
+        Mkdir(22, 0),
+        Overflow(17),
+        Process(0),
+        Rename(56, 4, 0),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn a_new_directory_renamed_into_another_new_one() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Mkdir(0, 36),
+        Process(0),
+        MoveIn(53, 0),
+        Mkdir(181, 0),
+        Mkdir(3, 1),
+        Rename(17, 88, 12),
+        Mkdir(0, 0),
+        Process(0),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn two_renames_into_a_directory_being_created() {
+    use Op::*;
+    let ops = [
+        Touch(0, 44),
+        Mkdir(0, 25),
+        Mkdir(0, 16),
+        Touch(0, 89),
+        Mkdir(34, 0),
+        Process(0),
+        Mkdir(32, 152),
+        Rename(178, 71, 1),
+        Rename(68, 89, 0),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn renames_after_an_overflow_while_the_rescan_is_pending() {
+    use Op::*;
+    let ops = [
+        MoveIn(0, 76),
+        Mkdir(30, 103),
+        Rename(54, 178, 0),
+        Mkdir(3, 21),
+        MoveIn(162, 35),
+        Rename(136, 41, 5),
+        Mkdir(27, 180),
+        Mkdir(162, 105),
+        Overflow(152),
+        Process(0),
+        Mkdir(212, 0),
+        Rename(45, 194, 31),
+        Rename(1, 188, 53),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
+}
+
+#[test]
+fn fuzz_found_a_stale_entry() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 83),
+        Mkdir(0, 0),
+        Process(29),
+        Mkdir(0, 0),
+        Mkdir(0, 0),
+        Mkdir(7, 41),
+        Mkdir(43, 43),
+        Rename(29, 0, 0),
+        Remove(2),
+        Remove(0),
+        Mkdir(0, 7),
+        Rename(43, 7, 0),
+        Mkdir(82, 248),
+        Mkdir(0, 7),
+        MoveIn(0, 0),
+        Mkdir(0, 0),
+        Mkdir(0, 7),
+        Touch(40, 43),
+        Rename(43, 29, 0),
+        Mkdir(0, 7),
+        Rename(43, 0, 0),
+        Mkdir(7, 41),
+        Mkdir(43, 43),
+        Rename(29, 0, 0),
+        Process(0),
+    ];
+    run(&ops, 256, Check::Exact).unwrap();
+}
+
+#[test]
+fn fuzz_found_a_lost_subtree() {
+    use Op::*;
+    let ops = [
+        Rename(200, 100, 52),
+        Overflow(9),
+        MoveIn(100, 50),
+        Overflow(9),
+        MoveIn(77, 5),
+        Process(116),
+        Process(97),
+        Process(99),
+        Process(115),
+        MoveIn(98, 115),
+        Process(13),
+        Touch(9, 5),
+        MoveOut(51),
+        Overflow(9),
+        MoveIn(77, 5),
+        MoveIn(126, 246),
+        MoveIn(77, 35),
+        Rename(54, 0, 15),
+        Overflow(100),
+        MoveOut(100),
+        MoveOut(31),
+        MoveOut(0),
+        MoveOut(0),
+        Mkdir(0, 35),
+        Rename(35, 35, 35),
+        Rename(35, 35, 35),
+        Rename(35, 35, 35),
+        Rename(5, 77, 1),
+        Rename(3, 128, 0),
+        Mkdir(255, 200),
+        MoveIn(197, 197),
+        MoveIn(197, 48),
+        MoveIn(197, 100),
+        Remove(1),
+    ];
+    run(&ops, 256, Check::Exact).unwrap();
+}
+
+#[test]
+fn fuzz_found_a_missing_directory() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Mkdir(16, 7),
+        Process(0),
+        Touch(36, 0),
+        Rename(7, 122, 7),
+        Rename(1, 0, 2),
+        Rename(1, 0, 3),
+        Mkdir(7, 7),
+        Mkdir(1, 39),
+        Mkdir(0, 0),
+        Touch(7, 41),
+        Mkdir(43, 43),
+        Rename(43, 0, 1),
+        Mkdir(15, 43),
+        Rename(255, 0, 0),
+    ];
+    run(&ops, 256, Check::Exact).unwrap();
+}
