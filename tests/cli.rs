@@ -3,8 +3,10 @@
 #![cfg(feature = "cli")]
 
 mod cli_common;
+mod common;
 
-use cli_common::{TempDir, Watcher, lines, wait_established, zinotify};
+use cli_common::{Watcher, lines, wait_established, zinotify};
+use common::TempDir;
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -23,7 +25,7 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
 fn timeout_without_events_exits_2() {
     let dir = TempDir::new("cli-timeout");
     let start = Instant::now();
-    let (code, stdout, stderr) = run(zinotify().args(["-t", "1"]).arg(&dir.0));
+    let (code, stdout, stderr) = run(zinotify().args(["-t", "1"]).arg(dir.path()));
     assert_eq!(code, 2, "{stderr}");
     assert!(start.elapsed() >= Duration::from_millis(900));
     assert!(stdout.is_empty());
@@ -33,7 +35,7 @@ fn timeout_without_events_exits_2() {
 #[test]
 fn missing_path_exits_1_with_one_line_naming_it() {
     let dir = TempDir::new("cli-missing");
-    let missing = dir.join("no-such-dir");
+    let missing = dir.path().join("no-such-dir");
     let (code, stdout, stderr) = run(zinotify().arg("-q").arg(&missing));
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
@@ -52,7 +54,7 @@ fn bad_arguments_exit_1_with_one_line() {
         &["--nonsense"],
         &["-c", "--format", "%w"],
     ] {
-        let (code, stdout, stderr) = run(zinotify().args(args).arg(&dir.0));
+        let (code, stdout, stderr) = run(zinotify().args(args).arg(dir.path()));
         assert_eq!(code, 1, "{args:?}");
         assert!(stdout.is_empty(), "{args:?}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
@@ -77,12 +79,12 @@ fn help_goes_to_stdout_and_names_the_differences() {
 fn first_event_without_monitor_exits_0() {
     let dir = TempDir::new("cli-first");
     let mut cmd = zinotify();
-    cmd.args(["-e", "create"]).arg(&dir.0);
+    cmd.args(["-e", "create"]).arg(dir.path());
     let watcher = Watcher::start(cmd);
-    std::fs::write(dir.join("new file"), b"x").unwrap();
+    std::fs::write(dir.path().join("new file"), b"x").unwrap();
     let out = watcher.wait();
     assert_eq!(out.status.code(), Some(0));
-    let expected = format!("{}/ CREATE new file\n", dir.0.display());
+    let expected = format!("{}/ CREATE new file\n", dir.path().display());
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
 
@@ -91,7 +93,7 @@ fn an_event_not_asked_for_exits_1() {
     // Deleting the watched directory queues IN_IGNORED, which nobody asked
     // for: inotifywait exits 1 then, without printing it.
     let dir = TempDir::new("cli-ignored");
-    let watched = dir.join("w");
+    let watched = dir.path().join("w");
     std::fs::create_dir(&watched).unwrap();
     let mut cmd = zinotify();
     cmd.args(["-e", "create"]).arg(&watched);
@@ -107,9 +109,9 @@ fn sigterm_and_sigint_end_monitor_mode_with_0() {
     for signal in ["TERM", "INT"] {
         let dir = TempDir::new("cli-signal");
         let mut cmd = zinotify();
-        cmd.arg("-m").arg(&dir.0);
+        cmd.arg("-m").arg(dir.path());
         let watcher = Watcher::start(cmd);
-        std::fs::write(dir.join("a"), b"").unwrap();
+        std::fs::write(dir.path().join("a"), b"").unwrap();
         sleep(Duration::from_millis(200));
         watcher.signal(signal);
         let out = watcher.wait();
@@ -117,7 +119,7 @@ fn sigterm_and_sigint_end_monitor_mode_with_0() {
         // The event before the signal was printed whole.
         assert!(
             String::from_utf8_lossy(&out.stdout)
-                .starts_with(&format!("{}/ CREATE a\n", dir.0.display()))
+                .starts_with(&format!("{}/ CREATE a\n", dir.path().display()))
         );
     }
 }
@@ -127,7 +129,7 @@ fn a_closed_pipe_ends_monitor_mode_quietly() {
     let dir = TempDir::new("cli-pipe");
     let mut child = zinotify()
         .args(["-m", "-e", "create"])
-        .arg(&dir.0)
+        .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -136,13 +138,13 @@ fn a_closed_pipe_ends_monitor_mode_quietly() {
     wait_established(&mut stderr);
     // Read one line, then close our end, as `| head -1` does.
     let mut stdout = child.stdout.take().unwrap();
-    std::fs::write(dir.join("one"), b"").unwrap();
+    std::fs::write(dir.path().join("one"), b"").unwrap();
     let mut first = [0u8; 64];
     let n = std::io::Read::read(&mut stdout, &mut first).unwrap();
     assert!(first[..n].ends_with(b" CREATE one\n"));
     drop(stdout);
     // The next event's write fails with EPIPE: that ends it, quietly.
-    std::fs::write(dir.join("two"), b"").unwrap();
+    std::fs::write(dir.path().join("two"), b"").unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     let mut rest = String::new();
@@ -153,23 +155,28 @@ fn a_closed_pipe_ends_monitor_mode_quietly() {
 #[test]
 fn fromfile_watches_its_paths_and_at_lines_exclude() {
     let dir = TempDir::new("cli-fromfile");
-    for sub in ["a", "b"] {
-        std::fs::create_dir(dir.join(sub)).unwrap();
+    for sub in ["a/skipped", "b"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
     }
-    let list = dir.join("list");
-    let a = dir.join("a");
+    let list = dir.path().join("list");
+    let a = dir.path().join("a");
     std::fs::write(
         &list,
-        format!("{}\n@{}\n\n", a.display(), dir.join("a/skipped").display()),
+        format!(
+            "{}\n@{}\n\n",
+            a.display(),
+            dir.path().join("a/skipped").display()
+        ),
     )
     .unwrap();
     let mut cmd = zinotify();
-    cmd.args(["-m", "-e", "create", "--fromfile"])
+    cmd.args(["-m", "-r", "-e", "create", "--fromfile"])
         .arg(&list)
-        .arg(dir.join("b"));
+        .arg(dir.path().join("b"));
     let watcher = Watcher::start(cmd);
-    std::fs::write(dir.join("a/x"), b"").unwrap();
-    std::fs::write(dir.join("b/y"), b"").unwrap();
+    std::fs::write(dir.path().join("a/skipped/z"), b"").unwrap();
+    std::fs::write(dir.path().join("a/x"), b"").unwrap();
+    std::fs::write(dir.path().join("b/y"), b"").unwrap();
     sleep(Duration::from_millis(200));
     let out = watcher.stop();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -178,7 +185,7 @@ fn fromfile_watches_its_paths_and_at_lines_exclude() {
         format!(
             "{}/ CREATE x\n{}/ CREATE y\n",
             a.display(),
-            dir.join("b").display()
+            dir.path().join("b").display()
         )
     );
 }
@@ -196,10 +203,10 @@ fn fromfile_dash_reads_stdin_and_a_missing_one_is_an_error() {
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "{}", dir.0.display()).unwrap();
+        writeln!(stdin, "{}", dir.path().display()).unwrap();
     }
     wait_established(child.stderr.as_mut().unwrap());
-    std::fs::write(dir.join("via-stdin"), b"").unwrap();
+    std::fs::write(dir.path().join("via-stdin"), b"").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -209,7 +216,7 @@ fn fromfile_dash_reads_stdin_and_a_missing_one_is_an_error() {
     );
     assert!(out.stdout.ends_with(b"/ CREATE via-stdin\n"));
 
-    let (code, _, stderr) = run(zinotify().arg("--fromfile").arg(dir.join("absent")));
+    let (code, _, stderr) = run(zinotify().arg("--fromfile").arg(dir.path().join("absent")));
     assert_eq!(code, 1);
     assert!(
         stderr.contains("absent") && stderr.contains("No such file"),
@@ -222,15 +229,15 @@ fn exclude_and_include_filter_on_the_full_path() {
     let dir = TempDir::new("cli-exclude");
     let run_with = |args: &[&str]| {
         let mut cmd = zinotify();
-        cmd.args(["-m", "-e", "create"]).args(args).arg(&dir.0);
+        cmd.args(["-m", "-e", "create"]).args(args).arg(dir.path());
         let watcher = Watcher::start(cmd);
         for name in ["keep.txt", "drop.log", "DROP.LOG", "other"] {
-            std::fs::write(dir.join(name), b"").unwrap();
+            std::fs::write(dir.path().join(name), b"").unwrap();
         }
         sleep(Duration::from_millis(200));
         let out = watcher.stop();
         for name in ["keep.txt", "drop.log", "DROP.LOG", "other"] {
-            std::fs::remove_file(dir.join(name)).unwrap();
+            std::fs::remove_file(dir.path().join(name)).unwrap();
         }
         lines(&out.stdout)
             .iter()
@@ -257,7 +264,7 @@ fn exclude_and_include_filter_on_the_full_path() {
         ["drop.log", "DROP.LOG"]
     );
     // The expression sees the watched path too (%w%f), as in inotifywait.
-    let base = dir.0.file_name().unwrap().to_str().unwrap().to_owned();
+    let base = dir.path().file_name().unwrap().to_str().unwrap().to_owned();
     assert_eq!(
         run_with(&["--exclude", &format!("{base}/o")]),
         ["keep.txt", "drop.log", "DROP.LOG"]
@@ -267,9 +274,9 @@ fn exclude_and_include_filter_on_the_full_path() {
 #[test]
 fn outfile_appends_events() {
     let dir = TempDir::new("cli-outfile");
-    let watched = dir.join("w");
+    let watched = dir.path().join("w");
     std::fs::create_dir(&watched).unwrap();
-    let log = dir.join("events.log");
+    let log = dir.path().join("events.log");
     std::fs::write(&log, b"earlier\n").unwrap();
     let mut cmd = zinotify();
     cmd.args(["-e", "create", "-o"]).arg(&log).arg(&watched);
@@ -287,9 +294,164 @@ fn non_utf8_names_are_printed_as_raw_bytes() {
     use std::os::unix::ffi::OsStrExt;
     let dir = TempDir::new("cli-bytes");
     let mut cmd = zinotify();
-    cmd.args(["-e", "create", "--format", "%f"]).arg(&dir.0);
+    cmd.args(["-e", "create", "--format", "%f"]).arg(dir.path());
     let watcher = Watcher::start(cmd);
-    std::fs::write(dir.join(std::ffi::OsStr::from_bytes(b"caf\xe9 \xff")), b"").unwrap();
+    std::fs::write(
+        dir.path()
+            .join(std::ffi::OsStr::from_bytes(b"caf\xe9 \xff")),
+        b"",
+    )
+    .unwrap();
     let out = watcher.wait();
     assert_eq!(out.stdout, b"caf\xe9 \xff\n");
+}
+
+/// Fills the kernel queue past `max_queued_events` with creates in `dir`
+/// while the watcher is stopped, so it reads an overflow when it resumes;
+/// then makes `dir/late/`, whose own CREATE is lost in the overflow.
+fn overflow_while_stopped(watcher: &Watcher, dir: &std::path::Path) {
+    let limit: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    watcher.signal("STOP");
+    for n in 0..=limit {
+        std::fs::write(dir.join(n.to_string()), b"").unwrap();
+    }
+    std::fs::create_dir(dir.join("late")).unwrap();
+    watcher.signal("CONT");
+    sleep(Duration::from_millis(800));
+}
+
+#[test]
+fn queue_overflow_is_always_printed() {
+    // Every event is filtered out; the overflow is printed anyway.
+    let dir = TempDir::new("cli-overflow");
+    let mut cmd = zinotify();
+    cmd.args(["-m", "-e", "create", "--exclude", "."])
+        .arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    overflow_while_stopped(&watcher, dir.path());
+    let out = watcher.stop();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lines(&out.stdout), [b" Q_OVERFLOW ".to_vec()]);
+}
+
+#[test]
+fn recursive_overflow_is_printed_and_the_tree_read_again() {
+    let dir = TempDir::new("cli-overflow-r");
+    let mut cmd = zinotify();
+    // Only close_write is asked for: the tree adds CREATE for itself, and
+    // the overflow of those is printed though nobody asked.
+    cmd.args(["-m", "-r", "-e", "close_write"]).arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    overflow_while_stopped(&watcher, dir.path());
+    // `late/` appeared during the overflow: the rescan watches it.
+    std::fs::write(dir.path().join("late/after"), b"").unwrap();
+    sleep(Duration::from_millis(300));
+    let out = watcher.stop();
+    let got = lines(&out.stdout);
+    assert!(got.contains(&b" Q_OVERFLOW ".to_vec()), "no overflow line");
+    let after = format!("{}/late/ CLOSE_WRITE,CLOSE after", dir.path().display());
+    assert!(
+        got.contains(&after.into_bytes()),
+        "late/ not watched after the rescan"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read again"));
+}
+
+#[test]
+fn recursive_at_path_excludes_a_subtree() {
+    let dir = TempDir::new("cli-r-exclude");
+    for sub in ["keep/deep", "skip/deep"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let mut cmd = zinotify();
+    cmd.args(["-m", "-r", "-e", "create"])
+        .arg(dir.path())
+        .arg(format!("@{}", dir.path().join("skip").display()));
+    let watcher = Watcher::start(cmd);
+    std::fs::write(dir.path().join("skip/deep/no"), b"").unwrap();
+    std::fs::write(dir.path().join("keep/deep/yes"), b"").unwrap();
+    sleep(Duration::from_millis(300));
+    let out = watcher.stop();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        text,
+        format!("{}/keep/deep/ CREATE yes\n", dir.path().display())
+    );
+}
+
+#[test]
+fn recursive_missing_root_exits_1_naming_it() {
+    let dir = TempDir::new("cli-r-missing");
+    let missing = dir.path().join("gone");
+    let (code, stdout, stderr) = run(zinotify().arg("-r").arg(&missing));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.ends_with("No such file or directory (os error 2)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(missing.to_str().unwrap()), "{stderr}");
+}
+
+#[test]
+fn recursive_watches_a_file_argument_as_a_file() {
+    // inotifywait -r watches a path that is not a directory as a file.
+    let dir = TempDir::new("cli-r-file");
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let mut cmd = zinotify();
+    cmd.args(["-m", "-r", "-e", "attrib"])
+        .arg(&file)
+        .arg(dir.path().join("sub"));
+    let watcher = Watcher::start(cmd);
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    sleep(Duration::from_millis(100));
+    std::fs::write(dir.path().join("sub/x"), b"").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("sub/x"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    sleep(Duration::from_millis(300));
+    let out = watcher.stop();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let sub = dir.path().join("sub");
+    assert_eq!(
+        text,
+        format!("{} ATTRIB \n{}/ ATTRIB x\n", file.display(), sub.display())
+    );
+}
+
+#[test]
+fn recursive_with_only_files_is_ready_at_once() {
+    let dir = TempDir::new("cli-r-only-file");
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"").unwrap();
+    let (code, _, stderr) = run(zinotify().args(["-r", "-t", "1"]).arg(&file));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.ends_with("Watches established.\n"), "{stderr}");
+}
+
+#[test]
+fn timefmt_is_strftime_in_local_time() {
+    // A POSIX TZ string three hours east of UTC: no zone database needed.
+    let dir = TempDir::new("cli-timefmt");
+    let mut cmd = zinotify();
+    cmd.env("TZ", "XYZ-3")
+        .args(["-e", "create", "--format", "%T|%f", "--timefmt", "%Z %z %Y"])
+        .arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    std::fs::write(dir.path().join("t"), b"").unwrap();
+    let out = watcher.wait();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (stamp, name) = text.trim_end().split_once('|').unwrap();
+    assert_eq!(name, "t");
+    let parts: Vec<&str> = stamp.split(' ').collect();
+    assert_eq!(parts[..2], ["XYZ", "+0300"]);
+    assert!(parts[2].parse::<u32>().is_ok_and(|y| y >= 2024), "{stamp}");
 }

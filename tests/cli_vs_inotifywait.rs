@@ -8,6 +8,7 @@
 #![cfg(feature = "cli")]
 
 mod cli_common;
+mod common;
 
 // The pure formatting functions of the command, checked below against what
 // inotifywait prints for the same kernel events.
@@ -15,7 +16,8 @@ mod cli_common;
 #[path = "../src/bin/zinotify/format.rs"]
 mod format;
 
-use cli_common::{TempDir, Watcher, have_inotifywait, lines, show, zinotify};
+use cli_common::{Watcher, have_inotifywait, lines, show, zinotify};
+use common::TempDir;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -117,23 +119,33 @@ fn both(extra: &[&str], path: &Path, script: impl FnOnce()) -> Vec<Pair> {
         .collect()
 }
 
+/// Asserts that zinotify printed what inotifywait printed, in every
+/// format, and that inotifywait printed at least `min_lines` lines.
+fn assert_same(results: &[Pair], min_lines: usize) {
+    for ((z, i), format) in results.iter().zip(FORMATS) {
+        assert!(
+            i.len() >= min_lines,
+            "inotifywait saw too little:\n{}",
+            show(i)
+        );
+        assert_eq!(show(z), show(i), "format {format:?}");
+    }
+}
+
 #[test]
 fn flat_watch_prints_what_inotifywait_prints() {
     if !have_inotifywait("flat_watch_prints_what_inotifywait_prints") {
         return;
     }
     let tmp = TempDir::new("vs-flat");
-    let watched = tmp.join("watched");
+    let watched = tmp.path().join("watched");
     std::fs::create_dir(&watched).unwrap();
     let results = both(&[], &watched, || {
         flat_script(&watched);
         // The watched directory itself goes last: DELETE_SELF.
         std::fs::remove_dir(&watched).unwrap();
     });
-    for ((z, i), format) in results.iter().zip(FORMATS) {
-        assert!(i.len() > 20, "inotifywait saw too little:\n{}", show(i));
-        assert_eq!(show(z), show(i), "format {format:?}");
-    }
+    assert_same(&results, 21);
 }
 
 #[test]
@@ -142,7 +154,7 @@ fn a_watched_file_prints_what_inotifywait_prints() {
         return;
     }
     let tmp = TempDir::new("vs-file");
-    let file = tmp.join("file, watched");
+    let file = tmp.path().join("file, watched");
     std::fs::write(&file, b"").unwrap();
     let results = both(&[], &file, || {
         use std::io::Write;
@@ -156,14 +168,11 @@ fn a_watched_file_prints_what_inotifywait_prints() {
         std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
             .unwrap();
         pause();
-        std::fs::rename(&file, tmp.join("moved")).unwrap();
+        std::fs::rename(&file, tmp.path().join("moved")).unwrap();
         pause();
-        std::fs::remove_file(tmp.join("moved")).unwrap();
+        std::fs::remove_file(tmp.path().join("moved")).unwrap();
     });
-    for ((z, i), format) in results.iter().zip(FORMATS) {
-        assert!(i.len() >= 5, "inotifywait saw too little:\n{}", show(i));
-        assert_eq!(show(z), show(i), "format {format:?}");
-    }
+    assert_same(&results, 5);
 }
 
 /// `format::event_names` against inotifywait's `%e`, event by event, for
@@ -176,7 +185,7 @@ fn event_names_match_inotifywait_for_real_masks() {
     }
     use zinotify::{EventMask, Inotify, WatchMask};
     let tmp = TempDir::new("vs-names");
-    let dir = tmp.join("d");
+    let dir = tmp.path().join("d");
     std::fs::create_dir(&dir).unwrap();
     let inotify = Inotify::new().unwrap();
     inotify.add_watch(&dir, WatchMask::ALL_EVENTS).unwrap();
@@ -243,5 +252,131 @@ fn event_names_match_inotifywait_for_real_masks() {
             theirs.iter().any(|l| l == needle.as_bytes()),
             "{needle} not seen"
         );
+    }
+}
+
+fn slow_pause() {
+    // Long enough for inotifywait to add the watch on a new directory.
+    sleep(Duration::from_millis(200));
+}
+
+/// Changes a tree: nested directories made one by one, renamed (twice),
+/// odd names deep down, a subtree deleted.
+fn tree_script(root: &Path) {
+    std::fs::create_dir(root.join("a")).unwrap();
+    slow_pause();
+    std::fs::create_dir(root.join("a/b")).unwrap();
+    slow_pause();
+    std::fs::write(root.join("a/b/f"), b"1").unwrap();
+    pause();
+    std::fs::rename(root.join("a"), root.join("a2")).unwrap();
+    slow_pause();
+    std::fs::write(root.join("a2/b/g"), b"2").unwrap();
+    pause();
+    std::fs::rename(root.join("a2"), root.join("a, 3")).unwrap();
+    slow_pause();
+    std::fs::rename(root.join("a, 3/b"), root.join("a, 3/c")).unwrap();
+    slow_pause();
+    for name in ODD_NAMES {
+        std::fs::write(root.join("a, 3/c").join(OsStr::from_bytes(name)), b"").unwrap();
+        pause();
+    }
+    std::fs::write(root.join("pre/deep/h"), b"3").unwrap();
+    pause();
+    std::fs::remove_dir_all(root.join("a, 3")).unwrap();
+    slow_pause();
+}
+
+/// A tree with something in it before the watchers start.
+fn make_tree(tmp: &TempDir) -> std::path::PathBuf {
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("pre/deep")).unwrap();
+    std::fs::write(root.join("pre/file"), b"").unwrap();
+    root
+}
+
+#[test]
+fn recursive_watch_prints_what_inotifywait_prints() {
+    if !have_inotifywait("recursive_watch_prints_what_inotifywait_prints") {
+        return;
+    }
+    let tmp = TempDir::new("vs-tree");
+    let root = make_tree(&tmp);
+    let results = both(&["-r"], &root, || tree_script(&root));
+    assert_same(&results, 26);
+}
+
+/// Difference on purpose: a directory moved out of the tree stops
+/// producing events in zinotify; inotifywait keeps the watches of its
+/// subdirectories and prints their events under the old path.
+#[test]
+fn recursive_a_directory_moved_out_goes_quiet() {
+    if !have_inotifywait("recursive_a_directory_moved_out_goes_quiet") {
+        return;
+    }
+    let tmp = TempDir::new("vs-moved-out");
+    let root = make_tree(&tmp);
+    let outside = tmp.path().join("outside");
+    let results = both(&["-r"], &root, || {
+        std::fs::rename(root.join("pre"), &outside).unwrap();
+        slow_pause();
+        std::fs::write(outside.join("deep/after"), b"").unwrap();
+        slow_pause();
+    });
+    let (z, i) = &results[0];
+    let after = |lines: &[Vec<u8>]| lines.iter().filter(|l| l.ends_with(b" after")).count();
+    assert!(
+        after(i) > 0,
+        "inotifywait (the difference is gone?):\n{}",
+        show(i)
+    );
+    assert_eq!(after(z), 0, "zinotify:\n{}", show(z));
+    // Up to the move, both print the same.
+    let root_shown = format!("{}/", root.display());
+    let moved = [
+        format!("{root_shown} MOVED_FROM,ISDIR pre"),
+        format!("{root_shown}pre/ MOVE_SELF "),
+    ];
+    let expected: Vec<String> = moved.to_vec();
+    let got: Vec<String> = z
+        .iter()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    assert_eq!(got, expected);
+}
+
+/// Difference on purpose: zinotify lists a new directory after watching
+/// it, so what was made in it before the watch existed is printed too
+/// (inotifywait may miss it; a duplicate CREATE is possible, a miss is not).
+#[test]
+fn recursive_files_made_before_the_watch_are_reported() {
+    if !have_inotifywait("recursive_files_made_before_the_watch_are_reported") {
+        return;
+    }
+    let tmp = TempDir::new("vs-race");
+    let root = make_tree(&tmp);
+    let results = both(&["-r"], &root, || {
+        for n in 0..20 {
+            let deep = root.join(format!("n{n}/x/y"));
+            std::fs::create_dir_all(&deep).unwrap();
+            std::fs::write(deep.join("f"), b"").unwrap();
+        }
+        slow_pause();
+    });
+    let (z, _) = &results[0];
+    let root_shown = format!("{}/", root.display());
+    for n in 0..20 {
+        for line in [
+            format!("{root_shown} CREATE,ISDIR n{n}"),
+            format!("{root_shown}n{n}/ CREATE,ISDIR x"),
+            format!("{root_shown}n{n}/x/ CREATE,ISDIR y"),
+            format!("{root_shown}n{n}/x/y/ CREATE f"),
+        ] {
+            assert!(
+                z.iter().any(|l| l == line.as_bytes()),
+                "missing {line:?} in:\n{}",
+                show(z)
+            );
+        }
     }
 }

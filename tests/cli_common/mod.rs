@@ -1,40 +1,12 @@
-//! Helpers shared by the command's tests: temporary directories, watchers
-//! run as child processes, and finding inotifywait.
+//! Helpers shared by the command's tests: watchers run as child processes,
+//! and finding inotifywait. (Temporary directories: `tests/common`.)
 #![allow(dead_code)] // each test crate uses its own subset
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
-
-/// A directory under the system's temp dir, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    /// Creates `<tmp>/zinotify-<tag>-<pid>-<n>`.
-    pub fn new(tag: &str) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("zinotify-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    /// A path inside the directory.
-    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
-        self.0.join(rel)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The `zinotify` binary Cargo built for these tests.
 pub fn zinotify() -> Command {

@@ -5,7 +5,8 @@
 //! better (see `--help`, "Better than inotifywait"), it says so.
 //!
 //! Modules: [`args`] parses the command line, [`paths`] gathers the paths,
-//! [`source`] produces events, [`filter`] applies `--exclude`/`--include`,
+//! [`source`] produces events (flat watches) and
+//! [`tree`] for `-r`, [`filter`] applies `--exclude`/`--include`,
 //! [`format`] turns events into lines, [`sys`] holds the only `unsafe`
 //! (libc's regex, strftime and signalfd), [`help`] is the help text.
 
@@ -16,6 +17,7 @@ mod help;
 mod paths;
 mod source;
 mod sys;
+mod tree;
 
 use args::{Command, Options, Output};
 use filter::Filter;
@@ -95,7 +97,7 @@ fn run() -> Result<u8, String> {
     }
     let mut printer = Printer::new(&options, filter, out);
     if options.recursive {
-        return Err("-r is not yet supported (it arrives with the tree)".into());
+        return run_tree(&options, &list, signals.as_ref(), &mut printer);
     }
     let mut source =
         source::Flat::new(options.watch, &list.watch).map_err(|err| err.to_string())?;
@@ -110,6 +112,37 @@ fn run() -> Result<u8, String> {
 fn established(options: &Options) {
     if options.quiet == 0 {
         eprintln!("Watches established.");
+    }
+}
+
+/// `-r`: sets the trees up (again, with more room, while they do not fit),
+/// then runs the event loop.
+fn run_tree(
+    options: &Options,
+    list: &PathList,
+    signals: Option<&sys::Signals>,
+    printer: &mut Printer,
+) -> Result<u8, String> {
+    let mut capacity = tree::FIRST_CAPACITY;
+    loop {
+        let mut storage = tree::Storage::new(capacity);
+        let mut source =
+            tree::Tree::new(&mut storage, options.watch, list).map_err(|err| err.to_string())?;
+        for path in &list.watch {
+            source.add(path).map_err(|err| err.to_string())?;
+        }
+        let mut stop = None;
+        let outcome = source
+            .establish(&mut |item| printer.feed(item, &mut stop))
+            .map_err(|err| err.to_string())?;
+        match outcome {
+            tree::Established::Full => capacity = tree::grow(capacity),
+            tree::Established::Stopped => return finish(stop),
+            tree::Established::Ready => {
+                established(options);
+                return event_loop(options, &mut source, signals, printer);
+            }
+        }
     }
 }
 

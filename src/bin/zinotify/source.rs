@@ -11,7 +11,6 @@ pub enum Item<'a> {
     /// An event, kernel or synthetic, ready to print.
     Event(Line<'a>),
     /// A remark for standard error (a directory skipped, a rescan done).
-    #[allow(dead_code)] // made by -r, which arrives with the tree
     Notice(String),
 }
 
