@@ -594,7 +594,12 @@ fn check(
 ) -> Result<(), String> {
     let r = match r {
         Ok(r) => r,
-        Err(e) if matches!(e.kind(), zinotify::ErrorKind::TableFull { .. }) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                zinotify::ErrorKind::TableFull { .. } | zinotify::ErrorKind::PathStorageFull { .. }
+            ) =>
+        {
             *full = true;
             return Ok(());
         }

@@ -495,6 +495,7 @@ fn a_full_table_is_an_error_and_the_tree_stays_consistent() {
             .all(|e| e.kind() == ErrorKind::TableFull { capacity: 3 })
     );
     assert!(full[0].to_string().contains("larger capacity"));
+    assert!(full[0].to_string().contains("(3 entries)"), "{}", full[0]);
     assert_eq!(trees.len(), 3);
     assert_eq!(kernel_watches(&trees), 3);
     trees.machine().verify().unwrap();
@@ -510,6 +511,65 @@ fn a_full_table_is_an_error_and_the_tree_stays_consistent() {
     drain(&mut trees, QUIET);
     assert!(watched(&trees).contains(&t.dir("new")));
     assert_eq!(kernel_watches(&trees), 3);
+}
+
+#[test]
+fn full_name_storage_is_its_own_error_and_the_tree_stays_consistent() {
+    let t = TempDir::new("full-names");
+    let long = |c: char| c.to_string().repeat(60);
+    for c in ['a', 'b', 'c'] {
+        std::fs::create_dir(t.path().join(long(c))).unwrap();
+    }
+    // Room for the root's record (its path and two length bytes) and one
+    // 60-byte name, not two: plenty of directory slots.
+    let capacity = bytes(t.path()).len() + 2 + 100;
+    let mut entries = vec![zinotify::tree::DirEntry::EMPTY; 16];
+    let mut index = vec![0u32; 33];
+    let mut names = vec![0u8; capacity];
+    let mut buf = vec![0u8; 4096];
+    let storage = zinotify::TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
+    let mut trees = zinotify::InotifyTrees::new(storage, &mut buf, WatchMask::CREATE).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
+    let evs = ready(&mut trees);
+    let full: Vec<_> = evs.iter().filter_map(|e| e.as_ref().err()).collect();
+    assert_eq!(full.len(), 2, "{evs:?}");
+    for e in &full {
+        assert_eq!(e.kind(), ErrorKind::PathStorageFull { capacity }, "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("({capacity} bytes)")), "{msg}");
+        assert!(!msg.contains("entries"), "{msg}");
+    }
+    assert_eq!(trees.len(), 2);
+    assert_eq!(kernel_watches(&trees), 2);
+    trees.machine().verify().unwrap();
+    // A directory created later hits the same limit, and nothing leaks.
+    std::fs::create_dir(t.path().join(long('d'))).unwrap();
+    let evs = drain(&mut trees, QUIET);
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Err(e) if e.kind() == ErrorKind::PathStorageFull { capacity })),
+        "{evs:?}"
+    );
+    assert_eq!(trees.len(), 2);
+    assert_eq!(kernel_watches(&trees), 2);
+    trees.machine().verify().unwrap();
+    // Renaming the watched one to a name that does not fit: an error, and
+    // it stops being watched rather than carry a wrong path.
+    let was = watched(&trees)
+        .into_iter()
+        .find(|p| p != &t.dir(""))
+        .unwrap();
+    let was = std::path::PathBuf::from(was.trim_end_matches('/'));
+    std::fs::rename(&was, t.path().join("z".repeat(200))).unwrap();
+    let evs = drain(&mut trees, QUIET);
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Err(e) if e.kind() == ErrorKind::PathStorageFull { capacity })),
+        "{evs:?}"
+    );
+    assert_eq!(trees.len(), 1);
+    assert_eq!(kernel_watches(&trees), 1);
+    trees.machine().verify().unwrap();
 }
 
 #[test]

@@ -78,12 +78,14 @@
 //!   (`EACCES`, a path longer than `PATH_MAX`) is reported as
 //!   [`TreeEventKind::Skipped`] and left unwatched. The watch limit and a
 //!   full table are `Err` items ([`ErrorKind::WatchLimit`] names the sysctl;
-//!   [`ErrorKind::TableFull`] the capacity: of directories, or of name
-//!   bytes); the directory is left unwatched and the walk goes on. The
-//!   table is consistent after each.
+//!   [`ErrorKind::TableFull`] the capacity in directories,
+//!   [`ErrorKind::PathStorageFull`] the name storage's in bytes); the
+//!   directory is left unwatched and the walk goes on. The table is
+//!   consistent after each.
 //!
 //! [`ErrorKind::WatchLimit`]: crate::ErrorKind::WatchLimit
 //! [`ErrorKind::TableFull`]: crate::ErrorKind::TableFull
+//! [`ErrorKind::PathStorageFull`]: crate::ErrorKind::PathStorageFull
 //!
 //! # Sizing
 //!
