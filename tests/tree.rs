@@ -572,6 +572,60 @@ fn full_name_storage_is_its_own_error_and_the_tree_stays_consistent() {
     trees.machine().verify().unwrap();
 }
 
+/// The exclude hook: directories named `skip` are vetoed.
+fn not_skip(path: &[u8]) -> bool {
+    !path.ends_with(b"/skip")
+}
+
+#[test]
+fn a_vetoed_directory_is_not_watched_listed_or_reported_into() {
+    let t = TempDir::new("filter");
+    let outside = TempDir::new("filter-out");
+    for d in ["keep/skip/deep", "skip/deep"] {
+        std::fs::create_dir_all(t.path().join(d)).unwrap();
+    }
+    std::fs::write(t.path().join("skip/old"), b"").unwrap();
+    std::fs::create_dir_all(outside.path().join("m/skip")).unwrap();
+    let mut filter = not_skip;
+    let mut store = Store::new(64);
+    let mut trees = store.trees(WatchMask::CREATE | WatchMask::MOVED_TO);
+    trees.set_dir_filter(Some(&mut filter));
+    trees.add_root(bytes(t.path())).unwrap();
+    let evs = ok(ready(&mut trees));
+    // Set-up: neither `skip` (nor what is below them) is watched or listed.
+    let want = |dirs: &[&str]| dirs.iter().map(|d| t.dir(d)).collect::<BTreeSet<_>>();
+    assert_eq!(watched(&trees), want(&["", "keep"]));
+    assert_eq!(kernel_watches(&trees), 2);
+    assert!(!evs.iter().any(|e| e.dir.contains("/skip/")), "{evs:?}");
+    // Events inside vetoed directories are not reported.
+    std::fs::write(t.path().join("skip/f"), b"").unwrap();
+    std::fs::write(t.path().join("skip/deep/f"), b"").unwrap();
+    std::fs::write(t.path().join("keep/skip/f"), b"").unwrap();
+    // Created later, and moved in from outside: the same.
+    std::fs::create_dir_all(t.path().join("new/skip/deep")).unwrap();
+    std::fs::write(t.path().join("new/skip/f"), b"").unwrap();
+    std::fs::rename(outside.path().join("m"), t.path().join("m")).unwrap();
+    std::fs::write(t.path().join("m/skip/f"), b"").unwrap();
+    std::fs::write(t.path().join("new/seen"), b"").unwrap();
+    let evs = ok(drain(&mut trees, QUIET));
+    assert!(!evs.iter().any(|e| e.dir.contains("/skip/")), "{evs:?}");
+    // The vetoed directory's own creation is reported, in its parent.
+    assert!(
+        evs.iter()
+            .any(|e| e.path() == format!("{}skip", t.dir("new"))
+                && e.mask.contains(EventMask::ISDIR)),
+        "{evs:?}"
+    );
+    assert!(
+        evs.iter()
+            .any(|e| e.path() == format!("{}seen", t.dir("new"))),
+        "{evs:?}"
+    );
+    assert_eq!(watched(&trees), want(&["", "keep", "new", "m"]));
+    assert_eq!(kernel_watches(&trees), 4);
+    trees.machine().verify().unwrap();
+}
+
 #[test]
 fn a_tree_deeper_than_path_max_is_skipped_below_the_limit() {
     use rustix::fs::{Mode, OFlags, mkdirat, openat};

@@ -69,6 +69,12 @@
 //!   `CLOSE_NOWRITE` with `ISDIR` and its name), as with inotifywait; and
 //!   events of those three kinds inside a walked subtree are not reported
 //!   while the walk runs.
+//! - **Excluding directories.** [`InotifyTrees::set_dir_filter`] lets the
+//!   caller veto a directory, by its full path, before it is watched
+//!   (`inotifywait --exclude`): it is then neither watched nor listed, and
+//!   nothing inside it is reported. The filter is asked when a directory
+//!   is found (set-up, creation, move-in, a rescan's listing), not again
+//!   when it or an ancestor is renamed inside the tree.
 //! - **Masks.** The user's mask filters what is reported; `IN_CREATE`,
 //!   `IN_MOVED_FROM`, `IN_MOVED_TO`, `IN_DELETE_SELF`, `IN_MOVE_SELF`,
 //!   `IN_ONLYDIR` and `IN_DONT_FOLLOW` are added silently. `IN_IGNORED`,
@@ -105,7 +111,7 @@ mod table;
 pub use driver::{InotifyTree, InotifyTrees, KernelBackend};
 pub use list::OpenDir;
 pub use listing::{LISTING_LEN, Listing};
-pub use machine::{Backend, Machine, Report};
+pub use machine::{Backend, DirFilter, Machine, Report};
 pub use table::DirEntry;
 
 use crate::error::{Error, ErrorKind, Operation};
