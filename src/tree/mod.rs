@@ -93,6 +93,22 @@
 //! [`ErrorKind::TableFull`]: crate::ErrorKind::TableFull
 //! [`ErrorKind::PathStorageFull`]: crate::ErrorKind::PathStorageFull
 //!
+//! # Known limits
+//!
+//! - **Paths between unseen renames.** A rename inside a directory that is
+//!   not watched yet (just created or moved in, its listing still queued
+//!   behind the events) queues no event at all, so the paths a watched
+//!   directory had between such renames are information the kernel never
+//!   gives. Its events from that time, and those of its subdirectories
+//!   deleted meanwhile, are reported under the path the tree finds it at:
+//!   after `mv t/a/a t/b/sub/a; rm -r t/b/sub/a/a; mv t/b/sub t/b/x/a`
+//!   (`t/a/a` watched, `t/b` moved in just before, all before the tree
+//!   reads), the `rm`'s `IN_DELETE_SELF` is reported as `t/b/x/a/a/a/`, a
+//!   path that never existed. The set of watched directories is still
+//!   right once the events are read.
+//! - **Files created during an overflow** in known directories cannot be
+//!   told from older ones (see **Overflow** above).
+//!
 //! # Sizing
 //!
 //! [`TreeStorage`] takes three slices: one [`DirEntry`] per directory, an
