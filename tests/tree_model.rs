@@ -347,3 +347,72 @@ fn a_child_deleted_between_renames_into_unwatched_directories() {
     ];
     run(&ops, 4096, Check::Exact).unwrap();
 }
+
+/// Found with a random seed. `/t/b/c` moves to `/t/c/c` during an overflow,
+/// then `/t/b` into it as `a`, then `/t/c` to `/t/b`. The rescan finds
+/// `/t/b/c` through the table's stale `/t/b` (so it looks already placed)
+/// and `/t/b/c/a` below its own table descendant: both were skipped as
+/// watched elsewhere, then swept as not seen, leaving the subtree unwatched
+/// until the next overflow. Now such a parent is listed again after the
+/// rescan.
+#[test]
+fn a_subtree_rotated_during_an_overflow_is_watched_again() {
+    use Op::*;
+    let ops = [
+        MoveIn(0, 2),
+        Mkdir(56, 3),
+        MoveOut(42),
+        Mkdir(19, 0),
+        Mkdir(102, 0),
+        Mkdir(171, 22),
+        Mkdir(99, 0),
+        Touch(87, 1),
+        Remove(243),
+        Remove(128),
+        Mkdir(106, 215),
+        Mkdir(77, 0),
+        Mkdir(86, 0),
+        Remove(182),
+        Mkdir(128, 126),
+        Mkdir(163, 82),
+        Mkdir(102, 0),
+        Remove(58),
+        Process(0),
+        Overflow(0),
+        Rename(102, 27, 97),
+        Rename(61, 3, 0),
+        Rename(109, 4, 236),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}
+
+/// Found with a random seed. `/t/c/b` is moved (unseen: its new parent is
+/// not watched yet) to `/t/b/a` after `/t/c` moved away; a listing of
+/// `/t/b` finds it there (a hint) before the queued `IN_MOVE_SELF` of
+/// `/t/c` says `/t/c` left the tree. Dropping `/t/c`'s subtree dropped
+/// `/t/b/a` too, unwatched for good; now its new parent is listed again.
+#[test]
+fn a_directory_found_elsewhere_survives_its_old_parent_moving_out() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 2),
+        Mkdir(5, 0),
+        Mkdir(80, 0),
+        Touch(7, 0),
+        Mkdir(29, 31),
+        Rename(18, 109, 0),
+        Process(0),
+        Rename(134, 215, 0),
+        Mkdir(183, 0),
+        MoveIn(42, 76),
+        MoveOut(19),
+        Rename(180, 163, 0),
+        Mkdir(0, 2),
+        Mkdir(90, 101),
+        Rename(34, 19, 0),
+        Rename(7, 0, 0),
+        Rename(176, 26, 0),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}

@@ -620,6 +620,15 @@ impl<'s, B: Backend> Machine<'s, B> {
             }
             // The same directory reached a second way (a bind mount): it is
             // watched once, where it was found first.
+            if self.walk.rescan {
+                // Or, after an overflow, a directory whose old place the
+                // table cannot drop yet: a stale ancestor makes its old path
+                // still lead to it, or it moved below one of its own
+                // descendants in the table. The sweep may then drop it as
+                // not seen: list this parent again after the rescan, when
+                // the table no longer holds the stale entries.
+                self.recheck(parent);
+            }
             return Child::Skipped(Operation::AddWatch, ErrorKind::Os(Errno::EXIST));
         }
         let flags =
@@ -699,6 +708,24 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// Removes `top` and its subtree from the table and their watches from
     /// the kernel (except `top`'s when the kernel already dropped it).
     fn remove_subtree(&mut self, top: u32, dropped: bool) {
+        // A directory in the subtree that a listing already found elsewhere
+        // in the tree (its rename still queued, a hint) is not leaving with
+        // it: it loses its watch here, so list the place it was found again
+        // (a fresh watch there) once this batch's events are handled.
+        let mut k = 0;
+        while k < self.hints.len() {
+            let h = &self.hints[k];
+            let (slot, parent) = (h.slot, h.parent);
+            let stale = !self.table.used(slot) || self.table.get(slot).wd != h.wd;
+            if stale || !self.table.is_within(slot, top) {
+                k += 1;
+                continue;
+            }
+            self.hints.remove(k);
+            if self.table.used(parent) && !self.table.is_within(parent, top) {
+                self.recheck(parent);
+            }
+        }
         if self.table.get(top).children == 0 {
             if !dropped {
                 self.backend.remove_watch(self.table.get(top).wd);
