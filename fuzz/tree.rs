@@ -64,8 +64,8 @@ pub struct ModelFs {
     ever: BTreeSet<Vec<u8>>,
     /// Every path each directory had.
     paths: HashMap<usize, BTreeSet<Vec<u8>>>,
-    /// The last parent and name of removed nodes.
-    gone: HashMap<usize, (usize, Vec<u8>)>,
+    /// Every (parent, name) each directory had.
+    links: HashMap<usize, BTreeSet<(usize, Vec<u8>)>>,
     /// Which directory each watch descriptor was given to.
     wd_node: HashMap<i32, usize>,
     outside: u32,
@@ -88,7 +88,7 @@ impl ModelFs {
             exact: false,
             ever: BTreeSet::new(),
             paths: HashMap::new(),
-            gone: HashMap::new(),
+            links: HashMap::new(),
             wd_node: HashMap::new(),
             outside: 0,
         };
@@ -127,6 +127,9 @@ impl ModelFs {
     }
 
     fn record_path(&mut self, i: usize) {
+        let n = self.node(i);
+        let link = (n.parent, n.name.clone());
+        self.links.entry(i).or_default().insert(link);
         let p = self.path(i);
         self.ever.insert(p.clone());
         self.paths.entry(i).or_default().insert(p);
@@ -135,24 +138,24 @@ impl ModelFs {
     /// Whether `dir` is a path an event on directory `i`'s watch may be
     /// reported under: one `i` had, or (the known limit in the tree's docs:
     /// renames into directories not watched yet leave no trace of the
-    /// paths in between) a path its parent had at some point, followed by
-    /// its name. A removed directory's events can so carry a path its
-    /// parent only took after the removal.
+    /// paths in between) a path one of its parents had at some point (or
+    /// may so be reported under), followed by its name there. A directory
+    /// removed or moved out can so carry a path its old parent only took
+    /// after it left. Terminates: `dir` gets shorter at each step.
     fn plausible(&self, i: usize, dir: &[u8]) -> bool {
         if self.paths.get(&i).is_some_and(|p| p.contains(dir)) {
             return true;
         }
-        let (parent, name) = match &self.nodes[i] {
-            Some(n) => (n.parent, n.name.as_slice()),
-            None => match self.gone.get(&i) {
-                Some((p, n)) => (*p, n.as_slice()),
-                None => return false,
-            },
+        let Some(k) = dir.iter().rposition(|&b| b == b'/') else {
+            return false;
         };
-        match dir.iter().rposition(|&b| b == b'/') {
-            Some(k) if parent != 0 && &dir[k + 1..] == name => self.plausible(parent, &dir[..k]),
-            _ => false,
-        }
+        self.links.get(&i).is_some_and(|links| {
+            links.iter().any(|(parent, name)| {
+                *parent != 0
+                    && &dir[k + 1..] == name.as_slice()
+                    && self.plausible(*parent, &dir[..k])
+            })
+        })
     }
 
     fn path(&self, mut i: usize) -> Vec<u8> {
@@ -254,7 +257,6 @@ impl ModelFs {
             self.remove(c);
         }
         let n = self.nodes[i].take().unwrap();
-        self.gone.insert(i, (n.parent, n.name.clone()));
         self.nodes[n.parent]
             .as_mut()
             .unwrap()

@@ -416,3 +416,30 @@ fn a_directory_found_elsewhere_survives_its_old_parent_moving_out() {
     ];
     run(&ops, 4096, Check::Exact).unwrap();
 }
+
+/// Found with a random seed; the known limit again, for a directory moved
+/// out. `/t/c` (with `a` below) moves to `/t/b/a`, `b` not watched yet;
+/// `a` is moved out of the tree; then `/t/b` becomes `/t/c`. The tree finds
+/// the moved directory at `/t/c/a`, so `a`'s `IN_MOVE_SELF` is reported as
+/// `/t/c/a/a/`, a path `a` never had (it left from `/t/b/a/a`), and which
+/// the kernel never showed.
+#[test]
+fn a_directory_moved_out_between_unseen_renames_of_its_parent() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Remove(5),
+        Mkdir(0, 92),
+        Mkdir(0, 73),
+        Rename(77, 28, 0),
+        Process(0),
+        Mkdir(9, 226),
+        Rename(250, 149, 0),
+        MoveOut(3),
+        Rename(133, 9, 57),
+        Mkdir(0, 2),
+        Mkdir(4, 0),
+        Process(8),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}
