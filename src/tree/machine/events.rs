@@ -167,7 +167,10 @@ impl<B: Backend> Machine<'_, B> {
             (h.parent, h.name, true)
         };
         if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
-            return false;
+            // The pairing cannot be this directory's (a stale one, from
+            // before a rescan, of another directory that left the same
+            // place under the same name): the kernel has the last word.
+            return self.still_at(slot);
         }
         let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
         let _ = old_name.try_extend_from_slice(self.table.name(slot));
