@@ -480,10 +480,9 @@ pub enum Check {
     /// directory of the tree, and every directory an event names existed at
     /// some point (for a kernel event, also a path its directory's parent
     /// had, followed by its name: the known limit of renames into
-    /// directories not watched yet, see `ModelFs::plausible`). Rare
-    /// interleavings of renames into directories not yet watched can break
-    /// this (see the README's known limits), so the fuzz target checks
-    /// [`Check::Safety`] and the seeded proptest this.
+    /// directories not watched yet, see `ModelFs::plausible`). The fuzz
+    /// target checks [`Check::Safety`], the proptest (seeded, or random
+    /// with `PROPTEST_CASES`) this.
     Exact,
 }
 

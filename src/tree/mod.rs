@@ -100,8 +100,8 @@
 //!   behind the events) queues no event at all, so the paths a watched
 //!   directory had between such renames are information the kernel never
 //!   gives. Its events from that time, and those of its subdirectories
-//!   deleted meanwhile, are reported under the path the tree finds it at:
-//!   after `mv t/a/a t/b/sub/a; rm -r t/b/sub/a/a; mv t/b/sub t/b/x/a`
+//!   deleted or moved out meanwhile, are reported under the path the tree
+//!   finds it at: after `mv t/a/a t/b/sub/a; rm -r t/b/sub/a/a; mv t/b/sub t/b/x/a`
 //!   (`t/a/a` watched, `t/b` moved in just before, all before the tree
 //!   reads), the `rm`'s `IN_DELETE_SELF` is reported as `t/b/x/a/a/a/`, a
 //!   path that never existed. The set of watched directories is still
