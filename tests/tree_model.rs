@@ -475,3 +475,33 @@ fn a_stale_pairing_after_a_rescan_does_not_drop_a_directory() {
     ];
     run(&ops, 4096, Check::Exact).unwrap();
 }
+
+/// Found by the fuzzer, checked exactly. `mkdir /t/a/b`, then `/t/a/dd`'s
+/// big subtree is removed, then `/t/a` becomes `/t/c`. The `IN_CREATE` of
+/// `b` finds `/t/a` stale and waits for the rename, but read one event at a
+/// time, the rename came more than `RECHECK_TRIES` reads later: `/t/c/b`
+/// was never watched. Now a recheck that runs out of tries rescans.
+#[test]
+fn a_stale_directory_whose_rename_is_far_behind_is_rescanned() {
+    use Op::*;
+    let ops = [
+        MoveIn(85, 85),
+        MoveIn(33, 93),
+        MoveIn(93, 91),
+        MoveIn(93, 93),
+        MoveIn(93, 93),
+        MoveIn(85, 85),
+        MoveIn(93, 93),
+        MoveIn(1, 0),
+        Mkdir(0, 6),
+        MoveIn(85, 85),
+        MoveIn(85, 116),
+        Process(117),
+        Mkdir(1, 36),
+        Mkdir(3, 7),
+        Remove(7),
+        Rename(1, 0, 2),
+        Process(0),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}
