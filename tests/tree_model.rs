@@ -505,3 +505,27 @@ fn a_stale_directory_whose_rename_is_far_behind_is_rescanned() {
     ];
     run(&ops, 4096, Check::Exact).unwrap();
 }
+
+/// Found with a random seed. `/t/dd` (watched) becomes `/t/a`; another
+/// directory is moved in as `/t/dd` and then into `/t/a` as `a`; `/t/a`
+/// becomes `/t/dd` again. At the watched directory's last `IN_MOVE_SELF`,
+/// the latest rename away from `/t/dd` is the other directory's, into the
+/// watched one itself: that pairing was discarded, so `/t/dd/a` was never
+/// watched. Now it is kept, and where it landed is watched when it expires.
+#[test]
+fn a_pairing_into_the_moved_directory_itself_is_kept_for_its_owner() {
+    use Op::*;
+    let ops = [
+        Touch(0, 14),
+        MoveIn(0, 208),
+        Remove(2),
+        Remove(80),
+        Process(0),
+        Rename(5, 14, 30),
+        MoveIn(72, 48),
+        Remove(18),
+        Rename(250, 161, 0),
+        Rename(249, 52, 153),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}

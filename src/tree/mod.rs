@@ -158,7 +158,10 @@ pub enum TreeEventKind {
     /// rescan follows. `dir` and `name` are empty, `root` is `None`.
     Overflow,
     /// The rescan after an overflow is done: the tree matches the
-    /// filesystem again.
+    /// filesystem again. A rescan also runs, with no `Overflow` before it,
+    /// when the tree cannot follow renames otherwise: more in flight at
+    /// once than it pairs, or a directory's rename too far behind in the
+    /// queue.
     Rescanned,
     /// The set-up of the roots added so far is done (inotifywait's
     /// "Watches established."). `root` is `None`.

@@ -170,6 +170,11 @@ impl<B: Backend> Machine<'_, B> {
             // The pairing cannot be this directory's (a stale one, from
             // before a rescan, of another directory that left the same
             // place under the same name): the kernel has the last word.
+            // The rename is that other directory's: keep it, so that
+            // where it landed is watched when it expires.
+            if !hinted {
+                self.moves.insert(i, m);
+            }
             return self.still_at(slot);
         }
         let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
