@@ -624,6 +624,14 @@ fn a_vetoed_directory_is_not_watched_listed_or_reported_into() {
     assert_eq!(watched(&trees), want(&["", "keep", "new", "m"]));
     assert_eq!(kernel_watches(&trees), 4);
     trees.machine().verify().unwrap();
+    // A watched directory renamed inside the tree is followed, not asked
+    // about again (as documented): renaming costs O(1).
+    std::fs::remove_dir_all(t.path().join("skip")).unwrap();
+    std::fs::rename(t.path().join("new"), t.path().join("skip")).unwrap();
+    drain(&mut trees, QUIET);
+    assert_eq!(watched(&trees), want(&["", "keep", "skip", "m"]));
+    assert_eq!(kernel_watches(&trees), 4);
+    trees.machine().verify().unwrap();
 }
 
 #[test]
