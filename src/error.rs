@@ -84,8 +84,8 @@ pub enum ErrorKind {
     },
     /// The kernel returned bytes the parser rejects.
     Malformed(ParseError),
-    /// The byte storage for the watch table's paths is full; its size was
-    /// chosen by the caller.
+    /// The byte storage for the watch table's paths (or a recursive tree's
+    /// directory names) is full; its size was chosen by the caller.
     PathStorageFull {
         /// The storage's size, in bytes.
         capacity: usize,
@@ -246,7 +246,7 @@ impl fmt::Display for Error {
             ErrorKind::Malformed(err) => write!(f, "{err}"),
             ErrorKind::PathStorageFull { capacity } => write!(
                 f,
-                "the watch table's path storage is full ({capacity} bytes); create it with more"
+                "the watch table's path (or name) storage is full ({capacity} bytes); create it with more"
             ),
             ErrorKind::NotWatched => f.write_str("the path is not watched through this table"),
         }

@@ -495,6 +495,7 @@ fn a_full_table_is_an_error_and_the_tree_stays_consistent() {
             .all(|e| e.kind() == ErrorKind::TableFull { capacity: 3 })
     );
     assert!(full[0].to_string().contains("larger capacity"));
+    assert!(full[0].to_string().contains("(3 entries)"), "{}", full[0]);
     assert_eq!(trees.len(), 3);
     assert_eq!(kernel_watches(&trees), 3);
     trees.machine().verify().unwrap();
@@ -510,6 +511,127 @@ fn a_full_table_is_an_error_and_the_tree_stays_consistent() {
     drain(&mut trees, QUIET);
     assert!(watched(&trees).contains(&t.dir("new")));
     assert_eq!(kernel_watches(&trees), 3);
+}
+
+#[test]
+fn full_name_storage_is_its_own_error_and_the_tree_stays_consistent() {
+    let t = TempDir::new("full-names");
+    let long = |c: char| c.to_string().repeat(60);
+    for c in ['a', 'b', 'c'] {
+        std::fs::create_dir(t.path().join(long(c))).unwrap();
+    }
+    // Room for the root's record (its path and two length bytes) and one
+    // 60-byte name, not two: plenty of directory slots.
+    let capacity = bytes(t.path()).len() + 2 + 100;
+    let mut entries = vec![zinotify::tree::DirEntry::EMPTY; 16];
+    let mut index = vec![0u32; 33];
+    let mut names = vec![0u8; capacity];
+    let mut buf = vec![0u8; 4096];
+    let storage = zinotify::TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
+    let mut trees = zinotify::InotifyTrees::new(storage, &mut buf, WatchMask::CREATE).unwrap();
+    trees.add_root(bytes(t.path())).unwrap();
+    let evs = ready(&mut trees);
+    let full: Vec<_> = evs.iter().filter_map(|e| e.as_ref().err()).collect();
+    assert_eq!(full.len(), 2, "{evs:?}");
+    for e in &full {
+        assert_eq!(e.kind(), ErrorKind::PathStorageFull { capacity }, "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("({capacity} bytes)")), "{msg}");
+        assert!(!msg.contains("entries"), "{msg}");
+    }
+    assert_eq!(trees.len(), 2);
+    assert_eq!(kernel_watches(&trees), 2);
+    trees.machine().verify().unwrap();
+    // A directory created later hits the same limit, and nothing leaks.
+    std::fs::create_dir(t.path().join(long('d'))).unwrap();
+    let evs = drain(&mut trees, QUIET);
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Err(e) if e.kind() == ErrorKind::PathStorageFull { capacity })),
+        "{evs:?}"
+    );
+    assert_eq!(trees.len(), 2);
+    assert_eq!(kernel_watches(&trees), 2);
+    trees.machine().verify().unwrap();
+    // Renaming the watched one to a name that does not fit: an error, and
+    // it stops being watched rather than carry a wrong path.
+    let was = watched(&trees)
+        .into_iter()
+        .find(|p| p != &t.dir(""))
+        .unwrap();
+    let was = std::path::PathBuf::from(was.trim_end_matches('/'));
+    std::fs::rename(&was, t.path().join("z".repeat(200))).unwrap();
+    let evs = drain(&mut trees, QUIET);
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Err(e) if e.kind() == ErrorKind::PathStorageFull { capacity })),
+        "{evs:?}"
+    );
+    assert_eq!(trees.len(), 1);
+    assert_eq!(kernel_watches(&trees), 1);
+    trees.machine().verify().unwrap();
+}
+
+/// The exclude hook: directories named `skip` are vetoed.
+fn not_skip(path: &[u8]) -> bool {
+    !path.ends_with(b"/skip")
+}
+
+#[test]
+fn a_vetoed_directory_is_not_watched_listed_or_reported_into() {
+    let t = TempDir::new("filter");
+    let outside = TempDir::new("filter-out");
+    for d in ["keep/skip/deep", "skip/deep"] {
+        std::fs::create_dir_all(t.path().join(d)).unwrap();
+    }
+    std::fs::write(t.path().join("skip/old"), b"").unwrap();
+    std::fs::create_dir_all(outside.path().join("m/skip")).unwrap();
+    let mut filter = not_skip;
+    let mut store = Store::new(64);
+    let mut trees = store.trees(WatchMask::CREATE | WatchMask::MOVED_TO);
+    trees.set_dir_filter(Some(&mut filter));
+    trees.add_root(bytes(t.path())).unwrap();
+    let evs = ok(ready(&mut trees));
+    // Set-up: neither `skip` (nor what is below them) is watched or listed.
+    let want = |dirs: &[&str]| dirs.iter().map(|d| t.dir(d)).collect::<BTreeSet<_>>();
+    assert_eq!(watched(&trees), want(&["", "keep"]));
+    assert_eq!(kernel_watches(&trees), 2);
+    assert!(!evs.iter().any(|e| e.dir.contains("/skip/")), "{evs:?}");
+    // Events inside vetoed directories are not reported.
+    std::fs::write(t.path().join("skip/f"), b"").unwrap();
+    std::fs::write(t.path().join("skip/deep/f"), b"").unwrap();
+    std::fs::write(t.path().join("keep/skip/f"), b"").unwrap();
+    // Created later, and moved in from outside: the same.
+    std::fs::create_dir_all(t.path().join("new/skip/deep")).unwrap();
+    std::fs::write(t.path().join("new/skip/f"), b"").unwrap();
+    std::fs::rename(outside.path().join("m"), t.path().join("m")).unwrap();
+    std::fs::write(t.path().join("m/skip/f"), b"").unwrap();
+    std::fs::write(t.path().join("new/seen"), b"").unwrap();
+    let evs = ok(drain(&mut trees, QUIET));
+    assert!(!evs.iter().any(|e| e.dir.contains("/skip/")), "{evs:?}");
+    // The vetoed directory's own creation is reported, in its parent.
+    assert!(
+        evs.iter()
+            .any(|e| e.path() == format!("{}skip", t.dir("new"))
+                && e.mask.contains(EventMask::ISDIR)),
+        "{evs:?}"
+    );
+    assert!(
+        evs.iter()
+            .any(|e| e.path() == format!("{}seen", t.dir("new"))),
+        "{evs:?}"
+    );
+    assert_eq!(watched(&trees), want(&["", "keep", "new", "m"]));
+    assert_eq!(kernel_watches(&trees), 4);
+    trees.machine().verify().unwrap();
+    // A watched directory renamed inside the tree is followed, not asked
+    // about again (as documented): renaming costs O(1).
+    std::fs::remove_dir_all(t.path().join("skip")).unwrap();
+    std::fs::rename(t.path().join("new"), t.path().join("skip")).unwrap();
+    drain(&mut trees, QUIET);
+    assert_eq!(watched(&trees), want(&["", "keep", "skip", "m"]));
+    assert_eq!(kernel_watches(&trees), 4);
+    trees.machine().verify().unwrap();
 }
 
 #[test]

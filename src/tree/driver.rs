@@ -4,7 +4,7 @@
 
 use super::list::{DIRENT_BUF, OpenDir, open_dir, read_dir};
 use super::listing::Listing;
-use super::machine::{Backend, Machine, Report};
+use super::machine::{Backend, DirFilter, Machine, Report};
 use super::{RootId, TreeEvent, TreeStorage};
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Events, HEADER_LEN, MIN_BUFFER_LEN};
@@ -153,6 +153,43 @@ impl<'s> InotifyTrees<'s> {
     /// when done.
     pub fn add_root<P: PathBytes + ?Sized>(&mut self, path: &P) -> Result<RootId, Error> {
         self.machine.add_root(path.path_bytes())
+    }
+
+    /// Lets the caller veto directories before they are watched, e.g. for
+    /// `inotifywait --exclude`: `filter` gets each directory's full path
+    /// (no trailing slash) before the tree watches it, and returns `false`
+    /// to leave it, and its subtree, unwatched and unlisted. Not an error,
+    /// no report; the parent's `IN_CREATE` (or synthetic `IN_CREATE`) for
+    /// it is still reported, for the caller to filter. Roots are always
+    /// watched. Call it before [`add_root`](Self::add_root). When the
+    /// filter is asked, and why a rename does not ask it again: see
+    /// [`Machine::set_dir_filter`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zinotify::tree::{InotifyTrees, TreeEventKind, TreeStorage};
+    /// use zinotify::WatchMask;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("zinotify-filter-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(dir.join("src")).unwrap();
+    /// std::fs::create_dir_all(dir.join("target/debug")).unwrap();
+    ///
+    /// // Any matcher works (a regex, a glob): here, "not named target".
+    /// let mut not_target = |path: &[u8]| !path.ends_with(b"/target");
+    /// let (mut entries, mut index, mut names) = TreeStorage::vecs(64);
+    /// let storage = TreeStorage::new(&mut entries, &mut index, &mut names)?;
+    /// let mut buf = [0u8; 4096];
+    /// let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::CREATE)?;
+    /// trees.set_dir_filter(Some(&mut not_target));
+    /// trees.add_root(&dir)?;
+    /// while trees.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
+    /// assert_eq!(trees.len(), 2); // the root and src; not target, nor target/debug
+    /// # drop(trees);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), zinotify::Error>(())
+    /// ```
+    pub fn set_dir_filter(&mut self, filter: Option<DirFilter<'s>>) {
+        self.machine.set_dir_filter(filter);
     }
 
     /// Stops watching a root and its subtree.

@@ -158,6 +158,10 @@ struct Walk<D> {
     rescan: bool,
 }
 
+/// The caller's veto on directories, see [`Machine::set_dir_filter`]:
+/// given a directory's full path (no trailing slash), `true` to watch it.
+pub type DirFilter<'f> = &'f mut (dyn FnMut(&[u8]) -> bool + Send + Sync);
+
 /// The masks derived from the user's.
 #[derive(Clone, Copy, Debug)]
 struct Masks {
@@ -189,6 +193,7 @@ pub struct Machine<'s, B: Backend> {
     rescan_due: bool,
     scratch: ArrayVec<u8, NAME_MAX>,
     path: [u8; PATH_MAX],
+    filter: Option<DirFilter<'s>>,
 }
 
 fn hash(name: &[u8]) -> u32 {
@@ -209,6 +214,8 @@ enum Child {
     /// Not there (any more): deleted, renamed, or a symlink.
     Vanished,
     Known,
+    /// Vetoed by the caller's filter: left alone, silently.
+    Excluded,
     Skipped(Operation, ErrorKind),
     Failed(Error),
 }
@@ -250,7 +257,31 @@ impl<'s, B: Backend> Machine<'s, B> {
             rescan_due: false,
             scratch: ArrayVec::new(),
             path: [0; PATH_MAX],
+            filter: None,
         }
+    }
+
+    /// Lets the caller veto directories before they are watched
+    /// (`inotifywait --exclude`): `filter` gets the directory's full path,
+    /// without a trailing slash, and returns `false` to leave it (and so
+    /// everything below it) unwatched and unlisted. A vetoed directory is
+    /// not an error and gets no report of its own; its parent's events
+    /// about it (its `IN_CREATE`, or the synthetic one from a listing) are
+    /// reported as usual, for the caller to filter. `None` watches every
+    /// directory (the default). It allocates nothing and calls `filter`
+    /// only on the caller's thread, from the tree's own calls.
+    ///
+    /// The filter is asked when the tree looks for a directory at a path:
+    /// during set-up, when one is created or moved in from outside the
+    /// tree, and when a rescan after an overflow lists its parent (a
+    /// directory it now vetoes is then dropped). Roots are always watched.
+    /// A directory already watched that is renamed inside the tree is
+    /// followed, not asked about again, and neither is its subtree when an
+    /// ancestor is renamed: re-deciding would cost a walk of the subtree,
+    /// against the O(1) renames. Set it before [`add_root`](Self::add_root)
+    /// so that the set-up uses it; it applies from the next directory on.
+    pub fn set_dir_filter(&mut self, filter: Option<DirFilter<'s>>) {
+        self.filter = filter;
     }
 
     /// The backend.
@@ -528,6 +559,11 @@ impl<'s, B: Backend> Machine<'s, B> {
         }
         self.path[len..total].copy_from_slice(name);
         self.path[total] = 0;
+        if let Some(filter) = &mut self.filter {
+            if !filter(&self.path[..total]) {
+                return Child::Excluded;
+            }
+        }
         let mask = self.child_mask(self.masks.reduced);
         let wd = match self.backend.add_watch(c_str(&self.path[..=total]), mask) {
             Ok(wd) => wd,
@@ -584,6 +620,15 @@ impl<'s, B: Backend> Machine<'s, B> {
             }
             // The same directory reached a second way (a bind mount): it is
             // watched once, where it was found first.
+            if self.walk.rescan {
+                // Or, after an overflow, a directory whose old place the
+                // table cannot drop yet: a stale ancestor makes its old path
+                // still lead to it, or it moved below one of its own
+                // descendants in the table. The sweep may then drop it as
+                // not seen: list this parent again after the rescan, when
+                // the table no longer holds the stale entries.
+                self.recheck(parent);
+            }
             return Child::Skipped(Operation::AddWatch, ErrorKind::Os(Errno::EXIST));
         }
         let flags =
@@ -641,7 +686,7 @@ impl<'s, B: Backend> Machine<'s, B> {
             return;
         }
         match self.watch_child(parent, name, true) {
-            Child::Watched | Child::Known => {}
+            Child::Watched | Child::Known | Child::Excluded => {}
             // The parent's path is stale (a rename still queued): look
             // again once this batch's renames are applied.
             Child::Vanished => self.recheck(parent),
@@ -663,6 +708,24 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// Removes `top` and its subtree from the table and their watches from
     /// the kernel (except `top`'s when the kernel already dropped it).
     fn remove_subtree(&mut self, top: u32, dropped: bool) {
+        // A directory in the subtree that a listing already found elsewhere
+        // in the tree (its rename still queued, a hint) is not leaving with
+        // it: it loses its watch here, so list the place it was found again
+        // (a fresh watch there) once this batch's events are handled.
+        let mut k = 0;
+        while k < self.hints.len() {
+            let h = &self.hints[k];
+            let (slot, parent) = (h.slot, h.parent);
+            let stale = !self.table.used(slot) || self.table.get(slot).wd != h.wd;
+            if stale || !self.table.is_within(slot, top) {
+                k += 1;
+                continue;
+            }
+            self.hints.remove(k);
+            if self.table.used(parent) && !self.table.is_within(parent, top) {
+                self.recheck(parent);
+            }
+        }
         if self.table.get(top).children == 0 {
             if !dropped {
                 self.backend.remove_watch(self.table.get(top).wd);

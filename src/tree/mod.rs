@@ -69,6 +69,12 @@
 //!   `CLOSE_NOWRITE` with `ISDIR` and its name), as with inotifywait; and
 //!   events of those three kinds inside a walked subtree are not reported
 //!   while the walk runs.
+//! - **Excluding directories.** [`InotifyTrees::set_dir_filter`] lets the
+//!   caller veto a directory, by its full path, before it is watched
+//!   (`inotifywait --exclude`): it is then neither watched nor listed, and
+//!   nothing inside it is reported. The filter is asked when a directory
+//!   is found (set-up, creation, move-in, a rescan's listing), not again
+//!   when it or an ancestor is renamed inside the tree.
 //! - **Masks.** The user's mask filters what is reported; `IN_CREATE`,
 //!   `IN_MOVED_FROM`, `IN_MOVED_TO`, `IN_DELETE_SELF`, `IN_MOVE_SELF`,
 //!   `IN_ONLYDIR` and `IN_DONT_FOLLOW` are added silently. `IN_IGNORED`,
@@ -78,12 +84,30 @@
 //!   (`EACCES`, a path longer than `PATH_MAX`) is reported as
 //!   [`TreeEventKind::Skipped`] and left unwatched. The watch limit and a
 //!   full table are `Err` items ([`ErrorKind::WatchLimit`] names the sysctl;
-//!   [`ErrorKind::TableFull`] the capacity: of directories, or of name
-//!   bytes); the directory is left unwatched and the walk goes on. The
-//!   table is consistent after each.
+//!   [`ErrorKind::TableFull`] the capacity in directories,
+//!   [`ErrorKind::PathStorageFull`] the name storage's in bytes); the
+//!   directory is left unwatched and the walk goes on. The table is
+//!   consistent after each.
 //!
 //! [`ErrorKind::WatchLimit`]: crate::ErrorKind::WatchLimit
 //! [`ErrorKind::TableFull`]: crate::ErrorKind::TableFull
+//! [`ErrorKind::PathStorageFull`]: crate::ErrorKind::PathStorageFull
+//!
+//! # Known limits
+//!
+//! - **Paths between unseen renames.** A rename inside a directory that is
+//!   not watched yet (just created or moved in, its listing still queued
+//!   behind the events) queues no event at all, so the paths a watched
+//!   directory had between such renames are information the kernel never
+//!   gives. Its events from that time, and those of its subdirectories
+//!   deleted or moved out meanwhile, are reported under the path the tree
+//!   finds it at: after `mv t/a/a t/b/sub/a; rm -r t/b/sub/a/a; mv t/b/sub t/b/x/a`
+//!   (`t/a/a` watched, `t/b` moved in just before, all before the tree
+//!   reads), the `rm`'s `IN_DELETE_SELF` is reported as `t/b/x/a/a/a/`, a
+//!   path that never existed. The set of watched directories is still
+//!   right once the events are read.
+//! - **Files created during an overflow** in known directories cannot be
+//!   told from older ones (see **Overflow** above).
 //!
 //! # Sizing
 //!
@@ -103,7 +127,7 @@ mod table;
 pub use driver::{InotifyTree, InotifyTrees, KernelBackend};
 pub use list::OpenDir;
 pub use listing::{LISTING_LEN, Listing};
-pub use machine::{Backend, Machine, Report};
+pub use machine::{Backend, DirFilter, Machine, Report};
 pub use table::DirEntry;
 
 use crate::error::{Error, ErrorKind, Operation};
@@ -134,7 +158,10 @@ pub enum TreeEventKind {
     /// rescan follows. `dir` and `name` are empty, `root` is `None`.
     Overflow,
     /// The rescan after an overflow is done: the tree matches the
-    /// filesystem again.
+    /// filesystem again. A rescan also runs, with no `Overflow` before it,
+    /// when the tree cannot follow renames otherwise: more in flight at
+    /// once than it pairs, or a directory's rename too far behind in the
+    /// queue.
     Rescanned,
     /// The set-up of the roots added so far is done (inotifywait's
     /// "Watches established."). `root` is `None`.

@@ -223,12 +223,18 @@ impl<'s> Table<'s> {
         }
     }
 
+    /// No room left for a name: the capacity is in bytes, so it is not
+    /// [`ErrorKind::TableFull`] (entries).
+    fn names_full(&self) -> ErrorKind {
+        ErrorKind::PathStorageFull {
+            capacity: self.names.capacity(),
+        }
+    }
+
     /// Makes room for a record of `rec` bytes, compacting if that helps.
     fn reserve_name(&mut self, rec: usize) -> Result<(), ErrorKind> {
         if !self.names.fits(rec) {
-            return Err(ErrorKind::TableFull {
-                capacity: self.names.capacity(),
-            });
+            return Err(self.names_full());
         }
         if !self.names.fits_now(rec) {
             self.compact();
@@ -365,7 +371,7 @@ impl<'s> Table<'s> {
     }
 
     /// Moves `slot` under `parent` as `name`: O(1) whatever its subtree.
-    /// On [`ErrorKind::TableFull`] (no room for the new name) nothing
+    /// On [`ErrorKind::PathStorageFull`] (no room for the new name) nothing
     /// changes.
     pub(crate) fn rename(&mut self, slot: u32, parent: u32, name: &[u8]) -> Result<(), ErrorKind> {
         let e = self.entries[slot as usize];
@@ -377,9 +383,7 @@ impl<'s> Table<'s> {
         // a failed reservation changes nothing we cannot restore.
         let rec = record_len(name.len());
         if !self.names.fits(rec) {
-            return Err(ErrorKind::TableFull {
-                capacity: self.names.capacity(),
-            });
+            return Err(self.names_full());
         }
         self.free_name(slot);
         // The freed record is dead; compaction skips it, so point the entry
@@ -567,7 +571,9 @@ mod tests {
                                 prop_assert!(!model.contains_key(&slot));
                                 model.insert(slot, (next_wd, parent, name));
                             }
-                            Err(ErrorKind::TableFull { .. }) => {}
+                            Err(
+                                ErrorKind::TableFull { .. } | ErrorKind::PathStorageFull { .. },
+                            ) => {}
                             Err(e) => prop_assert!(false, "{e:?}"),
                         }
                         next_wd += 1;

@@ -29,8 +29,8 @@ impl<B: Backend> Machine<'_, B> {
 
     /// Schedules `slot` to be listed again at the end of the batch, and at
     /// the end of the next ones until a listing works (a rename queued
-    /// behind will have fixed its path) or it is gone; [`RECHECK_TRIES`] at most.
-    /// Too many at once: a rescan.
+    /// behind will have fixed its path) or it is gone; after
+    /// [`RECHECK_TRIES`] batches, or with too many at once: a rescan.
     pub(super) fn recheck(&mut self, slot: u32) {
         if !self.table.used(slot) || self.rechecks.iter().any(|r| r.slot == slot) {
             return;
@@ -167,7 +167,15 @@ impl<B: Backend> Machine<'_, B> {
             (h.parent, h.name, true)
         };
         if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
-            return false;
+            // The pairing cannot be this directory's (a stale one, from
+            // before a rescan, of another directory that left the same
+            // place under the same name): the kernel has the last word.
+            // The rename is that other directory's: keep it, so that
+            // where it landed is watched when it expires.
+            if !hinted {
+                self.moves.insert(i, m);
+            }
+            return self.still_at(slot);
         }
         let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
         let _ = old_name.try_extend_from_slice(self.table.name(slot));
@@ -206,14 +214,20 @@ impl<B: Backend> Machine<'_, B> {
     /// lists again directories whose path was stale.
     pub fn end_batch(&mut self) {
         self.batch = self.batch.wrapping_add(1);
+        let table = &self.table;
+        self.rechecks
+            .retain(|r| table.used(r.slot) && table.get(r.slot).wd == r.wd);
+        if self.rechecks.iter().any(|r| r.tries >= RECHECK_TRIES) {
+            // Still there, its path still stale: the rename that moved it
+            // is further behind than we wait (small reads, long names), or
+            // was never seen. Dropping it would leave a directory unlisted
+            // (its new entries unwatched for good): a rescan settles it.
+            self.rescan_due = true;
+        }
         if core::mem::take(&mut self.rescan_due) {
             self.rechecks.clear();
             self.start_rescan();
         }
-        let table = &self.table;
-        self.rechecks.retain(|r| {
-            r.tries < RECHECK_TRIES && table.used(r.slot) && table.get(r.slot).wd == r.wd
-        });
         for k in 0..self.rechecks.len() {
             let slot = self.rechecks[k].slot;
             self.rechecks[k].tries += 1;

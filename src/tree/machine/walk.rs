@@ -232,7 +232,7 @@ impl<B: Backend> Machine<'_, B> {
                     // not know.
                     report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known | Child::Vanished => {}
+                Child::Known | Child::Vanished | Child::Excluded => {}
                 Child::Skipped(operation, kind) => {
                     if report {
                         self.defer_skip(parent, name, operation, kind);
