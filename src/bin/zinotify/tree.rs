@@ -131,8 +131,9 @@ impl<'s> Tree<'s> {
             };
             let event = match next {
                 Ok(event) => event,
-                // A full table during set-up: start again, bigger.
-                Err(err) if setup && matches!(err.kind(), ErrorKind::TableFull { .. }) => {
+                // A full table (of directories or of their names) during
+                // set-up: start again, bigger.
+                Err(err) if setup && is_storage_full(err.kind()) => {
                     return Ok(Pumped::Full);
                 }
                 // The kernel's watch limit during set-up ends the command,
@@ -140,12 +141,7 @@ impl<'s> Tree<'s> {
                 Err(err) if setup && err.kind() == ErrorKind::WatchLimit => return Err(err),
                 // Limits reached later leave a directory unwatched and the
                 // tree consistent: say so, go on.
-                Err(err)
-                    if matches!(
-                        err.kind(),
-                        ErrorKind::TableFull { .. } | ErrorKind::WatchLimit
-                    ) =>
-                {
+                Err(err) if is_storage_full(err.kind()) || err.kind() == ErrorKind::WatchLimit => {
                     if sink(Item::Notice(err.to_string())).is_break() {
                         return Ok(Pumped::Stopped);
                     }
@@ -261,4 +257,13 @@ impl Source for Tree<'_> {
             _ => ControlFlow::Continue(()),
         })
     }
+}
+
+/// Whether `kind` says the tree's storage is full: its directory table or
+/// the bytes for their names. Both are cured by more room.
+fn is_storage_full(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::TableFull { .. } | ErrorKind::PathStorageFull { .. }
+    )
 }
