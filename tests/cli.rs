@@ -455,3 +455,32 @@ fn timefmt_is_strftime_in_local_time() {
     assert_eq!(parts[..2], ["XYZ", "+0300"]);
     assert!(parts[2].parse::<u32>().is_ok_and(|y| y >= 2024), "{stamp}");
 }
+
+#[test]
+fn recursive_setup_outgrows_its_first_name_storage_and_misses_nothing() {
+    // 1 200 directories with 254-byte names need about 300 KiB of name
+    // storage, more than the first attempt's; set-up must start again with
+    // more room, silently, and every directory must end up watched.
+    let dir = TempDir::new("cli-r-long-names");
+    let long = |i: usize| format!("{i:04}{}", "x".repeat(250));
+    for i in 0..1200 {
+        std::fs::create_dir(dir.path().join(long(i))).unwrap();
+    }
+    let mut cmd = zinotify();
+    cmd.args(["-m", "-r", "-e", "create"]).arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    for i in [0, 599, 1199] {
+        std::fs::write(dir.path().join(long(i)).join("f"), b"").unwrap();
+    }
+    sleep(Duration::from_millis(300));
+    let out = watcher.stop();
+    let expected: String = [0, 599, 1199]
+        .iter()
+        .map(|&i| format!("{}/{}/ CREATE f\n", dir.path().display(), long(i)))
+        .collect();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    assert!(
+        out.stderr.ends_with(b"Watches established.\n"),
+        "no error on stderr"
+    );
+}
