@@ -23,16 +23,25 @@ struct Sample {
 }
 
 /// Builds `dirs` directories under `root`: 100 top-level directories, each
-/// with `dirs / 100 - 1` subdirectories (and a file in each top one).
+/// with `dirs / 100 - 1` subdirectories, and 10 empty files in every
+/// directory (the shape of the tree benchmark, `benches/tree_setup.rs`: a
+/// tree of directories alone flatters a tool that stats every entry).
 fn build_tree(root: &Path, dirs: usize) {
     let _ = std::fs::remove_dir_all(root);
     let per_top = dirs / 100;
+    let fill = |dir: &Path| {
+        for file in 0..10 {
+            std::fs::write(dir.join(format!("f{file}")), b"").unwrap();
+        }
+    };
     for top in 0..100 {
         let top_dir = root.join(format!("top{top:03}"));
         std::fs::create_dir_all(&top_dir).unwrap();
-        std::fs::write(top_dir.join("file"), b"").unwrap();
+        fill(&top_dir);
         for sub in 1..per_top {
-            std::fs::create_dir(top_dir.join(format!("d{sub:04}"))).unwrap();
+            let sub_dir = top_dir.join(format!("d{sub:04}"));
+            std::fs::create_dir(&sub_dir).unwrap();
+            fill(&sub_dir);
         }
     }
 }
