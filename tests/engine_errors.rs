@@ -7,7 +7,7 @@ use rustix::fd::AsFd;
 use rustix::io::Errno;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
-use support::{TempDir, in_ci, kernel_watch_count};
+use support::{TempDir, assert_passed, kernel_watch_count, rerun_in_user_namespace};
 use zinotify::{ErrorKind, FixedWatches, Inotify, Operation, PATH_MAX, WatchMask};
 
 #[test]
@@ -157,35 +157,6 @@ fn full_path_storage_refuses_and_leaves_no_kernel_watch_behind() {
     assert!(table.is_empty());
 }
 
-/// Runs `test` of this binary again in a new user namespace (`unshare
-/// --user --map-root-user`), where the inotify limits in
-/// `/proc/sys/user/max_inotify_*` belong to that namespace and can be
-/// lowered without touching the machine's. Returns `None`, after saying so,
-/// when user namespaces are not available here (never under CI).
-fn rerun_in_user_namespace(test: &str) -> Option<std::process::Output> {
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new("unshare")
-        .args(["--user", "--map-root-user"])
-        .arg(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env("ZINOTIFY_IN_USERNS", "1")
-        .output();
-    match out {
-        // The child started the test: whatever it says now is the test's.
-        // unshare(1) words its own failures differently across versions
-        // ("unshare failed", "write failed /proc/self/uid_map", ...).
-        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("running 1 test") => Some(out),
-        other => {
-            assert!(
-                !in_ci(),
-                "CI needs unshare(1) and user namespaces: {other:?}"
-            );
-            eprintln!("skipped: cannot create a user namespace here: {other:?}");
-            None
-        }
-    }
-}
-
 /// In the child: lowers this namespace's limit `name` to `value`.
 fn lower_limit(name: &str, value: usize) {
     std::fs::write(format!("/proc/sys/user/{name}"), value.to_string()).unwrap();
@@ -193,19 +164,10 @@ fn lower_limit(name: &str, value: usize) {
 
 /// Checks the child ran the test and it passed.
 fn assert_child_passed(test: &str) {
-    if let Some(out) = rerun_in_user_namespace(test) {
+    let in_userns = std::ffi::OsStr::new("1");
+    if let Some(out) = rerun_in_user_namespace(test, &[("ZINOTIFY_IN_USERNS", in_userns)]) {
         assert_passed(&out);
     }
-}
-
-/// Checks a child's output says its one test passed.
-fn assert_passed(out: &std::process::Output) {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Runs `test` of this binary again with at most 64 open files

@@ -740,13 +740,7 @@ fn an_unreadable_directory_is_reported_and_skipped() {
         std::fs::Permissions::from_mode(0o755),
     )
     .unwrap();
-    assert!(
-        out.status.success(),
-        "child: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+    assert_passed(&out);
 }
 
 /// The kernel's watch limit, lowered inside a user namespace of our own
@@ -774,37 +768,13 @@ fn the_watch_limit_is_an_error_that_names_the_sysctl() {
     for d in ["a", "b", "c", "d", "e"] {
         std::fs::create_dir(t.path().join(d)).unwrap();
     }
-    let out = std::process::Command::new("unshare")
-        .args(["-U", "-r"])
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "the_watch_limit_is_an_error_that_names_the_sysctl",
-            "--nocapture",
-        ])
-        .env(CHILD, t.path())
-        .output();
-    let out = match out {
-        // unshare(1) words its own failures differently across versions
-        // ("unshare failed", "write failed /proc/self/uid_map", ...): what
-        // counts is whether the test started in the child.
-        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("running 1 test") => out,
-        other => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI needs unshare(1) and user namespaces: {other:?}"
-            );
-            eprintln!("skipped: cannot create a user namespace here: {other:?}");
-            return;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "child: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+    let child_env = [(CHILD, t.path().as_os_str())];
+    if let Some(out) = rerun_in_user_namespace(
+        "the_watch_limit_is_an_error_that_names_the_sysctl",
+        &child_env,
+    ) {
+        assert_passed(&out);
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a temporary directory that
-//! cleans up after itself, and a loop that reads real kernel events until a
-//! condition holds or a timeout passes.
+//! cleans up after itself, a loop that reads real kernel events until a
+//! condition holds or a timeout passes, and re-running one test in a child
+//! process (in a user namespace of its own, to lower limits safely).
 //!
 //! Each test crate includes this with `mod common;` and uses only part of
 //! it, hence the `dead_code` allowance.
@@ -46,6 +47,17 @@ impl TempDir {
     /// A path inside the directory.
     pub fn join(&self, name: &str) -> PathBuf {
         self.path.join(name)
+    }
+
+    /// The path of `rel` inside the directory (the directory itself for
+    /// `""`) as a `String` ending in `/`, as a tree event's `dir` and
+    /// inotifywait's `%w` spell a directory.
+    pub fn dir(&self, rel: &str) -> String {
+        if rel.is_empty() {
+            format!("{}/", self.path.display())
+        } else {
+            format!("{}/{rel}/", self.path.display())
+        }
     }
 }
 
@@ -113,4 +125,51 @@ pub fn read_until(
         }
     }
     recorded
+}
+
+/// Whether this runs under CI, where a test that needs an outside tool must
+/// fail rather than skip.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// Runs `test` of this test binary again in a new user namespace (`unshare
+/// --user --map-root-user`) with `env` set, so that the child can lower the
+/// namespace's own inotify limits (`/proc/sys/user/max_inotify_*`) without
+/// touching the machine's. Returns `None`, after saying so, when user
+/// namespaces are not available here (never under CI: there it fails).
+pub fn rerun_in_user_namespace(
+    test: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Option<std::process::Output> {
+    let out = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user"])
+        .arg(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .output();
+    match out {
+        // The child started the test: whatever it says now is the test's.
+        // unshare(1) words its own failures differently across versions
+        // ("unshare failed", "write failed /proc/self/uid_map", ...).
+        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("running 1 test") => Some(out),
+        other => {
+            assert!(
+                !in_ci(),
+                "CI needs unshare(1) and user namespaces: {other:?}"
+            );
+            eprintln!("skipped: cannot create a user namespace here: {other:?}");
+            None
+        }
+    }
+}
+
+/// Checks a child test process's output says its one test passed.
+pub fn assert_passed(out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -5,7 +5,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-pub use common::TempDir;
+#[allow(unused_imports)] // each test file uses its own subset
+pub use common::{TempDir, assert_passed, in_ci, rerun_in_user_namespace};
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -100,11 +101,6 @@ pub fn kernel_watch_count(fd: rustix::fd::BorrowedFd<'_>) -> usize {
     info.lines()
         .filter(|l| l.starts_with("inotify wd:"))
         .count()
-}
-
-/// Whether `CI` is set: tools a test needs must then be present.
-pub fn in_ci() -> bool {
-    std::env::var_os("CI").is_some()
 }
 
 /// The kernel's queue length, past which it reports `IN_Q_OVERFLOW`.

@@ -3,44 +3,15 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
 use zinotify::{Error, EventMask};
 
-/// A directory under the temp dir, removed (recursively) on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> Self {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p =
-            std::env::temp_dir().join(format!("zinotify-tree-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// The path as a `String` ending in `/`, as `TreeEvent::dir` spells it.
-    pub fn dir(&self, rel: &str) -> String {
-        if rel.is_empty() {
-            format!("{}/", self.0.display())
-        } else {
-            format!("{}/{rel}/", self.0.display())
-        }
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "../common/mod.rs"]
+mod common;
+#[allow(unused_imports)] // each test file uses its own subset
+pub use common::{TempDir, assert_passed, in_ci, rerun_in_user_namespace};
 
 /// Storage for `dirs` directories, owned by the test.
 pub struct Store {
