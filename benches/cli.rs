@@ -1,8 +1,10 @@
 //! The `zinotify` command against `inotifywait`, side by side in one run:
 //!
 //! - set-up time of `-m -r DIR`, from start to "Watches established.", and
-//!   peak memory (VmHWM) at that point, on trees of 10 000 and 50 000
-//!   directories; medians of several runs, alternating the two tools;
+//!   peak memory (VmHWM) at that point, on a tiny tree (100 directories)
+//!   and trees of 10 000 and 50 000 directories, with 10 files in each
+//!   directory and, once, none; medians of several runs, alternating the
+//!   two tools;
 //! - the size of the command built for size (`release-small`: opt-level
 //!   "s", LTO, one codegen unit, panic=abort, stripped) and with opt-level 3,
 //!   against inotifywait plus libinotifytools.
@@ -22,19 +24,22 @@ struct Sample {
     peak_kib: u64,
 }
 
-/// Builds `dirs` directories under `root`: 100 top-level directories, each
-/// with `dirs / 100 - 1` subdirectories, and 10 empty files in every
-/// directory (the shape of the tree benchmark, `benches/tree_setup.rs`: a
-/// tree of directories alone flatters a tool that stats every entry).
-fn build_tree(root: &Path, dirs: usize) {
+/// Builds `dirs` directories under `root`: 100 top-level directories
+/// (fewer for a tiny tree), each with the rest shared out as
+/// subdirectories, and `files` empty files in every directory. Ten files a
+/// directory is the tree benchmark's shape (`benches/tree_setup.rs`); a
+/// tree of directories alone shows the case where inotifywait, which
+/// `lstat`s every entry, has nothing extra to do.
+fn build_tree(root: &Path, dirs: usize, files: usize) {
     let _ = std::fs::remove_dir_all(root);
-    let per_top = dirs / 100;
+    let tops = dirs.min(100);
+    let per_top = dirs / tops;
     let fill = |dir: &Path| {
-        for file in 0..10 {
+        for file in 0..files {
             std::fs::write(dir.join(format!("f{file}")), b"").unwrap();
         }
     };
-    for top in 0..100 {
+    for top in 0..tops {
         let top_dir = root.join(format!("top{top:03}"));
         std::fs::create_dir_all(&top_dir).unwrap();
         fill(&top_dir);
@@ -165,23 +170,34 @@ fn main() {
 
     println!("== set-up of `-m -r DIR` (median of {runs}; ratio = inotifywait / zinotify)");
     println!(
-        "{:>8} {:>16} | {:>14} {:>14} {:>7} | {:>12} {:>12} {:>7}",
-        "dirs", "-e", "zinotify", "inotifywait", "ratio", "zinotify", "inotifywait", "ratio"
+        "{:>8} {:>5} {:>16} | {:>14} {:>14} {:>7} | {:>12} {:>12} {:>7}",
+        "dirs",
+        "files",
+        "-e",
+        "zinotify",
+        "inotifywait",
+        "ratio",
+        "zinotify",
+        "inotifywait",
+        "ratio"
     );
-    // The default mask includes open/access/close_nowrite, which the tree
-    // keeps off while it lists (its own listing would flood the queue) and
-    // puts back afterwards: one more inotify_add_watch per directory. The
-    // last row leaves them out.
-    let cases: [(usize, &[&str]); 3] = [
-        (10_000, &[]),
-        (50_000, &[]),
-        (50_000, &["-e", "create,delete,move"]),
+    // (directories, files per directory, extra arguments). The default
+    // mask includes open/access/close_nowrite, which the tree keeps off
+    // while it lists (its own listing would flood the queue) and puts back
+    // afterwards: one more inotify_add_watch per directory. The `-e` row
+    // leaves them out.
+    let cases: [(usize, usize, &[&str]); 5] = [
+        (100, 10, &[]),
+        (10_000, 10, &[]),
+        (50_000, 10, &[]),
+        (50_000, 10, &["-e", "create,delete,move"]),
+        (50_000, 0, &[]),
     ];
-    let mut built = 0;
-    for (dirs, extra) in cases {
-        if built != dirs {
-            build_tree(&scratch, dirs);
-            built = dirs;
+    let mut built = (0, 0);
+    for (dirs, files, extra) in cases {
+        if built != (dirs, files) {
+            build_tree(&scratch, dirs, files);
+            built = (dirs, files);
         }
         let mask = extra.get(1).copied().unwrap_or("all");
         let mut samples: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
@@ -204,13 +220,13 @@ fn main() {
         let (z_ms, z_mib) = (ms(&samples[0]), mib(&samples[0]));
         if samples[1].is_empty() {
             println!(
-                "{dirs:>8} {mask:>16} | {z_ms:>11.1} ms {:>14} {:>7} | {z_mib:>8.2} MiB {:>12} {:>7}",
+                "{dirs:>8} {files:>5} {mask:>16} | {z_ms:>11.1} ms {:>14} {:>7} | {z_mib:>8.2} MiB {:>12} {:>7}",
                 "-", "-", "-", "-"
             );
         } else {
             let (i_ms, i_mib) = (ms(&samples[1]), mib(&samples[1]));
             println!(
-                "{dirs:>8} {mask:>16} | {z_ms:>11.1} ms {i_ms:>11.1} ms {:>6.2}x | {z_mib:>8.2} MiB {i_mib:>8.2} MiB {:>6.2}x",
+                "{dirs:>8} {files:>5} {mask:>16} | {z_ms:>11.1} ms {i_ms:>11.1} ms {:>6.2}x | {z_mib:>8.2} MiB {i_mib:>8.2} MiB {:>6.2}x",
                 i_ms / z_ms,
                 i_mib / z_mib
             );

@@ -24,9 +24,10 @@ use zinotify::{Error, ErrorKind, EventMask, WatchMask};
 /// Directories the first attempt has room for. 64 Ki costs about 1 MiB
 /// resident (the 16-byte entries are written; the index and name storage
 /// are zeroed pages the kernel maps only when touched) and spares trees of
-/// up to 64 Ki directories the restart, which walks the first attempt's
-/// directories twice: at 50 000 directories 16 Ki measured 790 ms to
-/// "Watches established." and 64 Ki 690 ms (`benches/cli.rs` tree shape).
+/// up to 64 Ki directories the restart, which walks and watches the first
+/// attempt's directories twice. `benches/cli.rs` measures both sides of
+/// the trade: set-up at 10 000 and 50 000 directories, memory on a tiny
+/// tree.
 pub const FIRST_CAPACITY: usize = 64 * 1024;
 
 /// The read buffer for kernel events.
