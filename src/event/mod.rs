@@ -33,7 +33,7 @@
 //! ```
 
 mod encode;
-mod nul;
+mod name_end;
 
 pub use encode::{EncodeError, Encoder, padded_name_len};
 
@@ -261,7 +261,7 @@ fn record(rest: &[u8]) -> Result<(Event<'_>, usize), ParseErrorKind> {
     let name = if name_field.is_empty() {
         name_field
     } else {
-        match nul::first_nul(name_field).and_then(|end| name_field.get(..end)) {
+        match name_end::first_nul(name_field).and_then(|end| name_field.get(..end)) {
             Some(name) => name,
             None => return Err(ParseErrorKind::NameNotTerminated { len }),
         }
