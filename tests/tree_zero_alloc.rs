@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use zinotify::WatchMask;
-use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore};
 
 struct Counting;
 
@@ -45,7 +45,10 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// Reads events until `quiet` passes with none; counts them by kind.
-fn drain(trees: &mut InotifyTrees<'_>, quiet: Duration) -> (usize, usize, bool) {
+fn drain<S: TreeStore, R: AsMut<[u8]>>(
+    trees: &mut InotifyTrees<'_, S, R>,
+    quiet: Duration,
+) -> (usize, usize, bool) {
     let (mut kernel, mut synthetic, mut ready) = (0, 0, false);
     while let Some(ev) = trees.next_event(Some(quiet)) {
         let ev = ev.expect("no error expected");
@@ -83,7 +86,7 @@ fn recursive_watching_allocates_nothing() {
 
     COUNTING.with(|c| c.set(true));
     let storage = TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
-    let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::ALL_EVENTS).unwrap();
+    let mut trees = InotifyTrees::new(storage, &mut buf[..], WatchMask::ALL_EVENTS).unwrap();
     trees
         .add_root(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()))
         .unwrap();
