@@ -14,7 +14,9 @@
 //! path reported existed at some point.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use zinotify::tree::{Backend, DirEntry, Listing, Machine, TreeEventKind, TreeStorage};
+use zinotify::tree::{
+    Backend, GrowingTreeStorage, Listing, Machine, TreeEventKind, TreeStorage, TreeStore,
+};
 use zinotify::{Encoder, EventMask, Events, WatchMask};
 
 /// One operation on the model filesystem. Numbers pick among what exists
@@ -489,11 +491,22 @@ pub enum Check {
 /// Applies `ops` to a model, lets a machine follow, and checks it; `Err`
 /// says what went wrong. `cap` is the machine's capacity in directories.
 pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
-    let mut entries = vec![DirEntry::EMPTY; cap];
-    let mut index = vec![0u32; 2 * cap + 1];
-    let mut names = vec![0u8; 16 * cap];
+    let (mut entries, mut index, mut names) = TreeStorage::vecs(cap);
     let storage =
         TreeStorage::new(&mut entries, &mut index, &mut names).map_err(|e| e.to_string())?;
+    run_in(ops, storage, level).map(drop)
+}
+
+/// [`run`] over growing storage, which starts with room for 16
+/// directories and 256 name bytes: a tree larger than that grows its
+/// table, index and names mid-stream, and must follow the model just the
+/// same. `Ok` holds how many directories were watched at the end.
+pub fn run_growing(ops: &[Op], level: Check) -> Result<usize, String> {
+    run_in(ops, GrowingTreeStorage::growing(), level)
+}
+
+/// [`run`] over `storage`; how many directories were watched at the end.
+fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usize, String> {
     let mut fs = ModelFs::new();
     fs.exact = level == Check::Exact;
     let mut m = Machine::new(storage, fs, WatchMask::ALL_EVENTS);
@@ -555,7 +568,7 @@ pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
     }
     if full || level == Check::Safety {
         // A full table legitimately leaves directories out.
-        return Ok(());
+        return Ok(m.len());
     }
     let want: BTreeSet<Vec<u8>> = fs
         .tree_dirs()
@@ -582,12 +595,16 @@ pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
             show(&want)
         ));
     }
-    Ok(())
+    Ok(m.len())
 }
 
 /// Runs the machine until it is idle and the model's queue is empty,
 /// reading at most `batch` events per read.
-fn pump(m: &mut Machine<'_, ModelFs>, batch: usize, full: &mut bool) -> Result<(), String> {
+fn pump<S: TreeStore>(
+    m: &mut Machine<'_, ModelFs, S>,
+    batch: usize,
+    full: &mut bool,
+) -> Result<(), String> {
     let mut buf = vec![0u8; 64 * 1024];
     for _ in 0..10_000 {
         drain_steps(m, full)?;
@@ -618,7 +635,10 @@ fn pump(m: &mut Machine<'_, ModelFs>, batch: usize, full: &mut bool) -> Result<(
     Err("the machine never settled".into())
 }
 
-fn drain_steps(m: &mut Machine<'_, ModelFs>, full: &mut bool) -> Result<(), String> {
+fn drain_steps<S: TreeStore>(
+    m: &mut Machine<'_, ModelFs, S>,
+    full: &mut bool,
+) -> Result<(), String> {
     for _ in 0..1_000_000 {
         match m.step() {
             None => return Ok(()),
@@ -628,8 +648,8 @@ fn drain_steps(m: &mut Machine<'_, ModelFs>, full: &mut bool) -> Result<(), Stri
     Err("step never returned None".into())
 }
 
-fn check(
-    m: &Machine<'_, ModelFs>,
+fn check<S: TreeStore>(
+    m: &Machine<'_, ModelFs, S>,
     r: Result<zinotify::tree::Report, zinotify::Error>,
     kernel_name: &[u8],
     kernel_wd: Option<i32>,
@@ -712,8 +732,9 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
     ops
 }
 
-/// The fuzz check: arbitrary bytes as operations, against a roomy table
-/// and a tiny one. Panics (which the fuzzer reports) if the machine panics,
+/// The fuzz check: arbitrary bytes as operations, against a roomy table,
+/// a tiny one, and growing storage that grows mid-stream. Panics (which
+/// the fuzzer reports) if the machine panics,
 /// breaks an invariant (every entry's parent present, counts consistent,
 /// index consistent), leaks a watch, or watches outside the tree
 /// ([`Check::Safety`]).
@@ -723,5 +744,8 @@ pub fn fuzz_one(data: &[u8]) {
         if let Err(msg) = run(&ops, cap, Check::Safety) {
             panic!("capacity {cap}: {msg}\nops: {ops:?}");
         }
+    }
+    if let Err(msg) = run_growing(&ops, Check::Safety) {
+        panic!("growing storage: {msg}\nops: {ops:?}");
     }
 }

@@ -19,7 +19,7 @@
 //!   from the listing, once from the kernel).
 //! - **Compact table.** Each directory is (parent, own name): a 16-byte
 //!   [`DirEntry`], its name in the name storage, and two `u32` index cells
-//!   (24 bytes plus the name, at the recommended sizes). A full path is
+//!   (24 bytes plus the name; see [Storage and sizing](#storage-and-sizing)). A full path is
 //!   built, into a fixed `PATH_MAX` buffer, only when an event needs it.
 //! - **Renames in O(1).** `IN_MOVED_FROM` and `IN_MOVED_TO` are paired by
 //!   cookie in a small bounded list (a pair split across two reads
@@ -109,13 +109,55 @@
 //! - **Files created during an overflow** in known directories cannot be
 //!   told from older ones (see **Overflow** above).
 //!
-//! # Sizing
+//! # Storage and sizing
 //!
-//! [`TreeStorage`] takes three slices: one [`DirEntry`] per directory, an
-//! index of `u32` at least one longer (twice as long keeps lookups short),
-//! and name bytes (about 16 per directory for typical names; each name takes
-//! at least 4). A `std` program can size them at run time, e.g. from
-//! `/proc/sys/fs/inotify/max_user_watches`, with [`TreeStorage::vecs`].
+//! A tree keeps, per directory, a 16-byte [`DirEntry`] (watch descriptor,
+//! parent, where its name is, flags, child count), two `u32` index cells
+//! (a hash index from watch descriptor to entry, kept at least twice as
+//! long as the entries), and its name's bytes (at least 4; a root's whole
+//! path and 2). That is [`BYTES_PER_DIR`] = 24 bytes plus the name. The
+//! storage is a [`TreeStorage`], of one of three kinds (see
+//! [`crate::storage`]):
+//!
+//! - **growing** ([`GrowingTreeStorage`], `std`): starts empty and doubles
+//!   the entries (the index with them, rehashed) or the names whenever
+//!   they are full, during set-up or hours later, up to an optional cap
+//!   ([`TreeStorage::growing_up_to`]). Memory follows the tree: at most
+//!   about twice what it needs. The right choice unless there is no heap.
+//! - **fixed** ([`FixedTreeStorage`]): capacities chosen at build time,
+//!   inside the value, `const`, `no_std`; [`index_len_for`] and
+//!   [`name_bytes_for`] give the sizes for a number of directories. It
+//!   fills its cells as the tree grows and never allocates.
+//! - **borrowed** ([`BorrowedTreeStorage`]): the caller's slices
+//!   ([`TreeStorage::new`], [`TreeStorage::vecs`] for the recommended
+//!   sizes), used whole from the start.
+//!
+//! With fixed or borrowed storage (or growing storage at its cap) a full
+//! table is an `Err` item ([`ErrorKind::TableFull`],
+//! [`ErrorKind::PathStorageFull`]) and the directory is left unwatched.
+//!
+//! A fixed tree in a `static` (here behind a `std` mutex; a `no_std`
+//! program uses any cell it has):
+//!
+//! ```
+//! use std::sync::Mutex;
+//! use std::time::Duration;
+//! use zinotify::tree::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
+//! use zinotify::WatchMask;
+//!
+//! type Storage = FixedTreeStorage<256, { index_len_for(256) }, { name_bytes_for(256) }>;
+//! type Tree = InotifyTree<'static, Storage, [u8; 4096]>;
+//! static TREE: Mutex<Option<Tree>> = Mutex::new(None);
+//!
+//! let dir = std::env::temp_dir().join(format!("zinotify-static-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(dir.join("sub")).unwrap();
+//! let mut slot = TREE.lock().unwrap();
+//! let tree = slot.insert(InotifyTree::new(Storage::fixed(), [0; 4096], &dir, WatchMask::CREATE)?);
+//! while tree.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
+//! assert_eq!(tree.len(), 2);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), zinotify::Error>(())
+//! ```
 
 mod driver;
 mod list;
