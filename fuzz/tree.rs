@@ -15,7 +15,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use zinotify::tree::{
-    Backend, GrowingTreeStorage, Listing, Machine, TreeEventKind, TreeStorage, TreeStore,
+    Backend, DirEntry, FixedTreeStorage, Listing, Machine, TreeEventKind, TreeStorage, TreeStore,
+    index_len_for, name_bytes_for,
 };
 use zinotify::{Encoder, EventMask, Events, WatchMask};
 
@@ -491,22 +492,29 @@ pub enum Check {
 /// Applies `ops` to a model, lets a machine follow, and checks it; `Err`
 /// says what went wrong. `cap` is the machine's capacity in directories.
 pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
-    let (mut entries, mut index, mut names) = TreeStorage::vecs(cap);
+    let mut entries = vec![DirEntry::EMPTY; cap];
+    let mut index = vec![0u32; index_len_for(cap)];
+    let mut names = vec![0u8; 16 * cap];
     let storage =
         TreeStorage::new(&mut entries, &mut index, &mut names).map_err(|e| e.to_string())?;
     run_in(ops, storage, level).map(drop)
 }
 
-/// [`run`] over growing storage, which starts with room for 16
-/// directories and 256 name bytes: a tree larger than that grows its
-/// table, index and names mid-stream, and must follow the model just the
-/// same. `Ok` holds how many directories were watched at the end.
+/// [`run`] over storage that grows: fixed storage for 256 directories,
+/// which (like growing storage, through the same code) starts with room
+/// for 16 directories and 256 name bytes and doubles, so a tree larger
+/// than that grows the table, index and names mid-stream and must follow
+/// the model just the same. `Ok` holds how many directories were watched
+/// at the end.
 pub fn run_growing(ops: &[Op], level: Check) -> Result<usize, String> {
-    run_in(ops, GrowingTreeStorage::growing(), level)
+    const DIRS: usize = 256;
+    let storage =
+        FixedTreeStorage::<DIRS, { index_len_for(DIRS) }, { name_bytes_for(DIRS) }>::fixed();
+    run_in(ops, storage, level)
 }
 
 /// [`run`] over `storage`; how many directories were watched at the end.
-fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usize, String> {
+pub fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usize, String> {
     let mut fs = ModelFs::new();
     fs.exact = level == Check::Exact;
     let mut m = Machine::new(storage, fs, WatchMask::ALL_EVENTS);

@@ -213,6 +213,7 @@ pub(crate) fn grow<T: Copy>(
 mod tests {
     use super::*;
 
+    #[cfg(feature = "std")]
     #[test]
     fn growth_doubles_and_stops_at_the_cap() {
         let mut cells = Growing::<u8>::with_max_len(100);

@@ -121,7 +121,7 @@ impl Slot {
 /// [`Storage`].
 ///
 /// Implemented for every pair `(S, B)` of a [`Storage<Slot>`] and a
-/// [`Storage<u8>`]: [`Fixed`], [`Growing`](crate::storage::Growing), arrays,
+/// [`Storage<u8>`]: [`Fixed`], `Growing`, arrays,
 /// `Vec`s, boxed or borrowed slices.
 pub trait WatchStorage {
     /// Where the slots are.

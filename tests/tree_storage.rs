@@ -2,6 +2,7 @@
 //! its storage and buffer is `'static + Send` and keeps working in another
 //! thread; growing storage grows past its first sizes and stops, with a
 //! typed error and a consistent tree, at the cap the user set.
+#![cfg(feature = "std")]
 
 mod tree_support;
 

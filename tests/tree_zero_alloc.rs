@@ -7,16 +7,18 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+#[cfg(feature = "std")]
 use std::path::PathBuf;
 use std::time::Duration;
 use zinotify::WatchMask;
 use zinotify::tree::{
-    DirEntry, FixedTreeStorage, GrowingTreeStorage, InotifyTrees, TreeEventKind, TreeStorage,
-    TreeStore, index_len_for, name_bytes_for,
+    DirEntry, FixedTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for,
+    name_bytes_for,
 };
 
 #[path = "common/mod.rs"]
 mod common;
+#[cfg(feature = "std")]
 use common::{TempDir, in_ci};
 
 struct Counting;
@@ -158,6 +160,7 @@ fn counted_scenario<S: TreeStore>(tag: &str, storage: S) -> usize {
     allocs
 }
 
+#[cfg(feature = "std")]
 /// Growing storage allocates only when it grows: once the tree's
 /// directories have been there, 100 000 events of directories created
 /// and removed again (and files written in them) allocate nothing.
@@ -176,14 +179,14 @@ fn growing_storage_allocates_nothing_in_steady_state() {
     let files: Vec<PathBuf> = dirs.iter().map(|d| d.join("f")).collect();
     let mut buf = vec![0u8; 64 * 1024];
     let mut trees = InotifyTrees::new(
-        GrowingTreeStorage::growing(),
+        zinotify::tree::GrowingTreeStorage::growing(),
         &mut buf[..],
         WatchMask::ALL_EVENTS,
     )
     .unwrap();
     trees.add_root(root.bytes()).unwrap();
     assert!(drain(&mut trees, Duration::from_millis(100)).2);
-    let cycle = |trees: &mut InotifyTrees<'_, GrowingTreeStorage, &mut [u8]>| {
+    let cycle = |trees: &mut InotifyTrees<'_, zinotify::tree::GrowingTreeStorage, &mut [u8]>| {
         for (dir, file) in dirs.iter().zip(&files) {
             std::fs::create_dir(dir).unwrap();
             std::fs::write(file, b"x").unwrap();
@@ -218,6 +221,7 @@ fn growing_storage_allocates_nothing_in_steady_state() {
     assert_eq!(allocs, 0, "allocations in {events} events");
 }
 
+#[cfg(feature = "std")]
 /// While a tree grows from its root alone to 100 000 directories, created
 /// after set-up, growing storage allocates O(log n) times: the directory
 /// table, its index and the name storage each double, so at most
@@ -239,7 +243,7 @@ fn growing_storage_grows_in_log_n_allocations() {
     let before = allocs();
     COUNTING.with(|c| c.set(true));
     let mut trees = InotifyTrees::new(
-        GrowingTreeStorage::growing(),
+        zinotify::tree::GrowingTreeStorage::growing(),
         &mut buf[..],
         WatchMask::CREATE,
     )
@@ -271,6 +275,7 @@ fn growing_storage_grows_in_log_n_allocations() {
     eprintln!("{allocs} allocations for {DIRS} directories; storage {allocated:?}");
 }
 
+#[cfg(feature = "std")]
 /// Whether the kernel lets this user add `watches` more watches; if not,
 /// the test is skipped here and fails in CI.
 fn enough_watches(watches: usize, test: &str) -> bool {

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore};
+use zinotify::tree::{
+    DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for, name_bytes_for,
+};
 use zinotify::{Error, EventMask};
 
 #[path = "../common/mod.rs"]
@@ -23,11 +25,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(dirs: usize) -> Self {
-        let (entries, index, names) = TreeStorage::vecs(dirs);
         Self {
-            entries,
-            index,
-            names,
+            entries: vec![DirEntry::EMPTY; dirs],
+            index: vec![0; index_len_for(dirs)],
+            names: vec![0; name_bytes_for(dirs)],
             buf: vec![0; 64 * 1024],
         }
     }
