@@ -139,7 +139,7 @@ fn create(path: &CString) {
 }
 
 /// The zinotify loop as benchmarked: a small fixed table, a 64 KiB buffer.
-type BenchWatcher = Watcher<([zinotify::Slot; 4], [u8; 1024]), Box<[u8]>>;
+type BenchWatcher = Watcher<zinotify::watches::FixedWatchStorage<4, 1024>, Box<[u8]>>;
 
 /// A reader with its watch already added.
 enum Reader {

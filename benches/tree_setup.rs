@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use zinotify::tree::{InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore};
 use zinotify::{EventMask, WatchMask};
 
 /// What inotifywait -r users typically ask for (no OPEN/ACCESS).
@@ -84,16 +84,30 @@ fn vm_hwm_kb(pid: &str) -> u64 {
 
 // ---- the contenders, each run in a child process ----
 
-fn child_zinotify(root: &Path, n: usize, mask: WatchMask) -> usize {
-    // Sized for this tree, as a user sizing from the tree or from
-    // max_user_watches would.
-    let dirs = n + 64;
-    let mut entries = vec![zinotify::tree::DirEntry::EMPTY; dirs];
-    let mut index = vec![0u32; 2 * dirs + 1];
-    let mut names = vec![0u8; 8 * dirs];
-    let mut buf = vec![0u8; 16 * 1024];
+/// zinotify in storage sized for this tree up front (slices the caller
+/// allocated at the recommended sizes, as a user who knows the tree's size
+/// would).
+fn child_zinotify_sized(root: &Path, n: usize, mask: WatchMask) -> usize {
+    let (mut entries, mut index, mut names) = TreeStorage::vecs(n + 64);
     let storage = TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
-    let mut trees = InotifyTrees::new(storage, &mut buf, mask).unwrap();
+    zinotify_setup(
+        InotifyTrees::new(storage, vec![0u8; 16 * 1024], mask).unwrap(),
+        root,
+    )
+}
+
+/// zinotify in growing storage: it starts small and doubles as set-up
+/// finds directories.
+fn child_zinotify_growing(root: &Path, mask: WatchMask) -> usize {
+    let storage = GrowingTreeStorage::growing();
+    zinotify_setup(
+        InotifyTrees::new(storage, vec![0u8; 16 * 1024], mask).unwrap(),
+        root,
+    )
+}
+
+/// Sets `trees` up on `root`; how many directories it watches.
+fn zinotify_setup<S: TreeStore>(mut trees: InotifyTrees<'_, S, Vec<u8>>, root: &Path) -> usize {
     trees.add_root(root).unwrap();
     loop {
         match trees.next_event(Some(Duration::ZERO)) {
@@ -239,8 +253,9 @@ fn child_main(which: &str, n: usize) {
     let root = tree_root(n);
     let start = Instant::now();
     let count = match which {
-        "zinotify" => child_zinotify(&root, n, MASK),
-        "zinotify-all" => child_zinotify(&root, n, WatchMask::ALL_EVENTS),
+        "zinotify-sized" => child_zinotify_sized(&root, n, MASK),
+        "zinotify-growing" => child_zinotify_growing(&root, MASK),
+        "zinotify-all" => child_zinotify_sized(&root, n, WatchMask::ALL_EVENTS),
         "floor" => child_floor(&root, MASK),
         "inotify+walkdir" => child_inotify_walkdir(&root, MASK),
         "notify" => child_notify(&root),
@@ -273,7 +288,7 @@ fn events_zinotify(root: &Path) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut trees = InotifyTrees::new(
         TreeStorage::new(&mut e, &mut i, &mut nm).unwrap(),
-        &mut buf,
+        &mut buf[..],
         WatchMask::CLOSE_WRITE,
     )
     .unwrap();
@@ -359,7 +374,8 @@ fn main() {
     let have_inotifywait = Command::new("inotifywait").arg("--help").output().is_ok();
     let contenders = [
         "floor",
-        "zinotify",
+        "zinotify-sized",
+        "zinotify-growing",
         "zinotify-all",
         "inotify+walkdir",
         "notify",

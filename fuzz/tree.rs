@@ -14,7 +14,10 @@
 //! path reported existed at some point.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use zinotify::tree::{Backend, DirEntry, Listing, Machine, TreeEventKind, TreeStorage};
+use zinotify::tree::{
+    Backend, DirEntry, FixedTreeStorage, Listing, Machine, TreeEventKind, TreeStorage, TreeStore,
+    index_len_for, name_bytes_for,
+};
 use zinotify::{Encoder, EventMask, Events, WatchMask};
 
 /// One operation on the model filesystem. Numbers pick among what exists
@@ -490,10 +493,28 @@ pub enum Check {
 /// says what went wrong. `cap` is the machine's capacity in directories.
 pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
     let mut entries = vec![DirEntry::EMPTY; cap];
-    let mut index = vec![0u32; 2 * cap + 1];
+    let mut index = vec![0u32; index_len_for(cap)];
     let mut names = vec![0u8; 16 * cap];
     let storage =
         TreeStorage::new(&mut entries, &mut index, &mut names).map_err(|e| e.to_string())?;
+    run_in(ops, storage, level).map(drop)
+}
+
+/// [`run`] over storage that grows: fixed storage for 256 directories,
+/// which (like growing storage, through the same code) starts with room
+/// for 16 directories and 256 name bytes and doubles, so a tree larger
+/// than that grows the table, index and names mid-stream and must follow
+/// the model just the same. `Ok` holds how many directories were watched
+/// at the end.
+pub fn run_growing(ops: &[Op], level: Check) -> Result<usize, String> {
+    const DIRS: usize = 256;
+    let storage =
+        FixedTreeStorage::<DIRS, { index_len_for(DIRS) }, { name_bytes_for(DIRS) }>::fixed();
+    run_in(ops, storage, level)
+}
+
+/// [`run`] over `storage`; how many directories were watched at the end.
+pub fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usize, String> {
     let mut fs = ModelFs::new();
     fs.exact = level == Check::Exact;
     let mut m = Machine::new(storage, fs, WatchMask::ALL_EVENTS);
@@ -555,7 +576,7 @@ pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
     }
     if full || level == Check::Safety {
         // A full table legitimately leaves directories out.
-        return Ok(());
+        return Ok(m.len());
     }
     let want: BTreeSet<Vec<u8>> = fs
         .tree_dirs()
@@ -582,12 +603,16 @@ pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
             show(&want)
         ));
     }
-    Ok(())
+    Ok(m.len())
 }
 
 /// Runs the machine until it is idle and the model's queue is empty,
 /// reading at most `batch` events per read.
-fn pump(m: &mut Machine<'_, ModelFs>, batch: usize, full: &mut bool) -> Result<(), String> {
+fn pump<S: TreeStore>(
+    m: &mut Machine<'_, ModelFs, S>,
+    batch: usize,
+    full: &mut bool,
+) -> Result<(), String> {
     let mut buf = vec![0u8; 64 * 1024];
     for _ in 0..10_000 {
         drain_steps(m, full)?;
@@ -618,7 +643,10 @@ fn pump(m: &mut Machine<'_, ModelFs>, batch: usize, full: &mut bool) -> Result<(
     Err("the machine never settled".into())
 }
 
-fn drain_steps(m: &mut Machine<'_, ModelFs>, full: &mut bool) -> Result<(), String> {
+fn drain_steps<S: TreeStore>(
+    m: &mut Machine<'_, ModelFs, S>,
+    full: &mut bool,
+) -> Result<(), String> {
     for _ in 0..1_000_000 {
         match m.step() {
             None => return Ok(()),
@@ -628,8 +656,8 @@ fn drain_steps(m: &mut Machine<'_, ModelFs>, full: &mut bool) -> Result<(), Stri
     Err("step never returned None".into())
 }
 
-fn check(
-    m: &Machine<'_, ModelFs>,
+fn check<S: TreeStore>(
+    m: &Machine<'_, ModelFs, S>,
     r: Result<zinotify::tree::Report, zinotify::Error>,
     kernel_name: &[u8],
     kernel_wd: Option<i32>,
@@ -712,8 +740,9 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
     ops
 }
 
-/// The fuzz check: arbitrary bytes as operations, against a roomy table
-/// and a tiny one. Panics (which the fuzzer reports) if the machine panics,
+/// The fuzz check: arbitrary bytes as operations, against a roomy table,
+/// a tiny one, and growing storage that grows mid-stream. Panics (which
+/// the fuzzer reports) if the machine panics,
 /// breaks an invariant (every entry's parent present, counts consistent,
 /// index consistent), leaks a watch, or watches outside the tree
 /// ([`Check::Safety`]).
@@ -723,5 +752,8 @@ pub fn fuzz_one(data: &[u8]) {
         if let Err(msg) = run(&ops, cap, Check::Safety) {
             panic!("capacity {cap}: {msg}\nops: {ops:?}");
         }
+    }
+    if let Err(msg) = run_growing(&ops, Check::Safety) {
+        panic!("growing storage: {msg}\nops: {ops:?}");
     }
 }

@@ -15,8 +15,9 @@
 //!   kernel.
 //! - [`inotify`](mod@inotify): [`Inotify`], the inotify and epoll
 //!   descriptors, reading into the caller's buffer with a timeout.
-//! - [`watches`]: [`Watches`], a bounded wd ↔ path table in caller-owned
-//!   storage; [`watched`]: [`WatchedEvent`], an event with its watch path.
+//! - [`storage`]: table storage, one model for every table: fixed
+//!   (`heapless`, `const`), borrowed slices, or growing (`std`).
+//! - [`watches`]: [`Watches`], a wd ↔ path table in any such storage; [`watched`]: [`WatchedEvent`], an event with its watch path.
 //! - [`adapter`]: [`Watcher`], PyInotify's event loop (one event at a time,
 //!   idle markers, timeout, terminal events, filter).
 //! - [`tree`]: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
@@ -57,6 +58,7 @@ pub mod event;
 pub mod inotify;
 pub mod mask;
 pub mod path;
+pub mod storage;
 pub mod tree;
 pub mod watched;
 pub mod watches;
@@ -67,6 +69,13 @@ pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError,
 pub use inotify::{Inotify, WatchDescriptor};
 pub use mask::{EventMask, UnknownEventName, WatchMask};
 pub use path::PathBytes;
-pub use tree::{InotifyTree, InotifyTrees, TreeEvent, TreeEventKind, TreeStorage};
+#[cfg(feature = "std")]
+pub use tree::GrowingTreeStorage;
+pub use tree::{
+    BorrowedTreeStorage, FixedTreeStorage, InotifyTree, InotifyTrees, TreeEvent, TreeEventKind,
+    TreeStorage,
+};
 pub use watched::WatchedEvent;
+#[cfg(feature = "std")]
+pub use watches::GrowingWatches;
 pub use watches::{FixedWatches, Slot, WatchStorage, Watches};

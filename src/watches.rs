@@ -7,31 +7,37 @@
 //!
 //! ## Storage
 //!
-//! The caller owns the storage and chooses its size: an array of [`Slot`]s
-//! (one per watched path) and a byte array that holds the paths back to back.
-//! Anything that is `AsRef`/`AsMut` of those slices works:
+//! The table keeps an array of [`Slot`]s (one per watched path) and a byte
+//! array that holds the paths back to back, each in a
+//! [`Storage`](crate::storage) of the caller's choice:
 //!
-//! - fixed arrays, sized at build time, usable in a `static` (the
-//!   constructor is `const`): [`FixedWatches`];
-//! - a `Vec`/`Box<[_]>` the caller allocated, sized at run time (say from
-//!   `/proc/sys/fs/inotify/max_user_watches`);
-//! - borrowed `&mut [Slot]` and `&mut [u8]`.
+//! - fixed, sized at build time, usable in a `static` (the constructor is
+//!   `const`): [`FixedWatches`];
+//! - growing (feature `std`): [`GrowingWatches`], which starts empty and
+//!   doubles when full, up to an optional cap;
+//! - borrowed `&mut [Slot]` and `&mut [u8]`, or a `Vec`/`Box<[_]>` the
+//!   caller sized, used whole and never grown.
 //!
 //! ```
 //! use std::sync::Mutex;
-//! use zinotify::{FixedWatches, Inotify, Slot, Watches, WatchMask};
+//! use zinotify::{FixedWatches, GrowingWatches, Inotify, Slot, Watches, WatchMask};
 //!
 //! // Build-time capacity, in a static: 64 paths, 8 KiB of path bytes.
 //! static TABLE: Mutex<FixedWatches<64, 8192>> = Mutex::new(FixedWatches::fixed());
 //!
-//! // Run-time capacity, storage allocated by the caller.
-//! let mut sized = Watches::new((vec![Slot::EMPTY; 1000], vec![0u8; 1000 * 64]));
+//! // Grows as paths are added.
+//! let mut growing = GrowingWatches::growing();
+//!
+//! // The caller's slices, used as they are.
+//! let (mut slots, mut bytes) = ([Slot::EMPTY; 4], [0u8; 1024]);
+//! let mut borrowed = Watches::new((&mut slots[..], &mut bytes[..]));
 //!
 //! let inotify = Inotify::new()?;
 //! let tmp = std::env::temp_dir();
 //! let wd = TABLE.lock().unwrap().add(&inotify, &tmp, WatchMask::CREATE)?;
-//! assert_eq!(sized.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
-//! assert_eq!(sized.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
+//! assert_eq!(growing.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+//! assert_eq!(borrowed.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+//! assert_eq!(growing.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
 //! # Ok::<(), zinotify::Error>(())
 //! ```
 //!
@@ -59,8 +65,9 @@
 //!   [`Watches::forget`]. The [`Watcher`](crate::Watcher) loop does that
 //!   itself, after the `IN_IGNORED` event was handed out. A removed path is
 //!   no longer found by [`Watches::wd`], so it can be added again at once.
-//! - **Full**: adding to a full table is [`ErrorKind::TableFull`] (no slot
-//!   left) or [`ErrorKind::PathStorageFull`] (no room for the path's bytes),
+//! - **Full**: a table whose storage cannot grow (fixed or borrowed, or
+//!   growing at its cap) refuses a path with [`ErrorKind::TableFull`] (no
+//!   slot left) or [`ErrorKind::PathStorageFull`] (no room for its bytes),
 //!   and leaves the table and the kernel as they were. A path that is not in
 //!   the table is refused before any system call. A path that is (found by a
 //!   scan, only when full) is re-added; if the kernel then hands out a *new*
@@ -82,6 +89,9 @@ use crate::event::Event;
 use crate::inotify::{Inotify, WatchDescriptor};
 use crate::mask::WatchMask;
 use crate::path::PathBytes;
+#[cfg(feature = "std")]
+use crate::storage::Growing;
+use crate::storage::{Fixed, Storage, grow};
 use crate::watched::WatchedEvent;
 
 /// One entry of a [`Watches`] table: a descriptor and where its path lies in
@@ -107,34 +117,49 @@ impl Slot {
     };
 }
 
-/// Storage for a [`Watches`] table: slots and path bytes.
+/// Storage for a [`Watches`] table: slots and path bytes, each a
+/// [`Storage`].
 ///
-/// Implemented for every pair `(S, B)` where `S` is `AsRef`/`AsMut<[Slot]>`
-/// and `B` is `AsRef`/`AsMut<[u8]>`: arrays, `Vec`s, boxed or borrowed
-/// slices. An implementation of your own must hand out the same two slices
-/// every time, as those do: the table keeps offsets into them.
+/// Implemented for every pair `(S, B)` of a [`Storage<Slot>`] and a
+/// [`Storage<u8>`]: [`Fixed`], `Growing`, arrays,
+/// `Vec`s, boxed or borrowed slices.
 pub trait WatchStorage {
+    /// Where the slots are.
+    type Slots: Storage<Slot>;
+    /// Where the path bytes are.
+    type Bytes: Storage<u8>;
     /// The slots and the path bytes, to read.
-    fn parts(&self) -> (&[Slot], &[u8]);
-    /// The slots and the path bytes, to change.
-    fn parts_mut(&mut self) -> (&mut [Slot], &mut [u8]);
+    fn parts(&self) -> (&Self::Slots, &Self::Bytes);
+    /// The slots and the path bytes, to change or grow.
+    fn parts_mut(&mut self) -> (&mut Self::Slots, &mut Self::Bytes);
 }
 
-impl<S, B> WatchStorage for (S, B)
-where
-    S: AsRef<[Slot]> + AsMut<[Slot]>,
-    B: AsRef<[u8]> + AsMut<[u8]>,
-{
-    fn parts(&self) -> (&[Slot], &[u8]) {
-        (self.0.as_ref(), self.1.as_ref())
+impl<S: Storage<Slot>, B: Storage<u8>> WatchStorage for (S, B) {
+    type Slots = S;
+    type Bytes = B;
+    fn parts(&self) -> (&S, &B) {
+        (&self.0, &self.1)
     }
-    fn parts_mut(&mut self) -> (&mut [Slot], &mut [u8]) {
-        (self.0.as_mut(), self.1.as_mut())
+    fn parts_mut(&mut self) -> (&mut S, &mut B) {
+        (&mut self.0, &mut self.1)
     }
 }
 
-/// A [`Watches`] table in fixed arrays: `N` paths, `BYTES` bytes of paths.
-pub type FixedWatches<const N: usize, const BYTES: usize> = Watches<([Slot; N], [u8; BYTES])>;
+/// Fixed storage for a [`Watches`] table: `N` paths, `BYTES` bytes of
+/// paths (a `Watcher`'s first type parameter).
+pub type FixedWatchStorage<const N: usize, const BYTES: usize> = (Fixed<Slot, N>, Fixed<u8, BYTES>);
+
+/// A [`Watches`] table in fixed storage: `N` paths, `BYTES` bytes of paths.
+pub type FixedWatches<const N: usize, const BYTES: usize> = Watches<FixedWatchStorage<N, BYTES>>;
+
+/// A [`Watches`] table in growing storage (feature `std`).
+#[cfg(feature = "std")]
+pub type GrowingWatches = Watches<(Growing<Slot>, Growing<u8>)>;
+
+/// Slots a growing table starts with.
+const FIRST_SLOTS: usize = 8;
+/// Path bytes a growing table starts with.
+const FIRST_BYTES: usize = 512;
 
 /// A bounded table of flat watches: descriptor → path and path →
 /// descriptor, in storage the caller owns. See the [module docs](self) for
@@ -156,7 +181,22 @@ impl<const N: usize, const BYTES: usize> FixedWatches<N, BYTES> {
     /// An empty table in fixed arrays; `const`, so it can initialise a
     /// `static`.
     pub const fn fixed() -> Self {
-        Self::new(([Slot::EMPTY; N], [0; BYTES]))
+        Self::new((Fixed::new(), Fixed::new()))
+    }
+}
+
+#[cfg(feature = "std")]
+impl GrowingWatches {
+    /// An empty table that grows as paths are added, without a cap of its
+    /// own (the kernel's `max_user_watches` is one).
+    pub const fn growing() -> Self {
+        Self::new((Growing::new(), Growing::new()))
+    }
+
+    /// An empty growing table that holds at most `paths` paths and
+    /// `bytes` bytes of them.
+    pub const fn growing_up_to(paths: usize, bytes: usize) -> Self {
+        Self::new((Growing::with_max_len(paths), Growing::with_max_len(bytes)))
     }
 }
 
@@ -171,15 +211,20 @@ impl<T: WatchStorage> Watches<T> {
         }
     }
 
-    /// How many paths the table can hold.
+    /// How many paths the table can hold: its storage's most.
     pub fn capacity(&self) -> usize {
-        self.storage.parts().0.len()
+        self.storage.parts().0.max_len()
     }
 
-    /// How many bytes of paths the table can hold: the storage's length, up
+    /// How many bytes of paths the table can hold: its storage's most, up
     /// to 4 GiB (a slot records a path's offset as a `u32`).
     pub fn byte_capacity(&self) -> usize {
-        byte_capacity(self.storage.parts().1)
+        self.storage.parts().1.max_len().min(MAX_BYTES)
+    }
+
+    /// The slots in use.
+    fn slots(&self) -> &[Slot] {
+        &self.storage.parts().0.cells()[..self.len]
     }
 
     /// How many paths (aliases included) are in the table.
@@ -206,7 +251,7 @@ impl<T: WatchStorage> Watches<T> {
         mask: WatchMask,
     ) -> Result<WatchDescriptor, Error> {
         let path = path.path_bytes();
-        let full = self.no_room_for(path);
+        let full = self.make_room_for(path);
         let refuse = |kind| Err(Error::new(Operation::AddWatch, kind).with_path(path));
         if let Some(kind) = full {
             if self.wd(path).is_none() {
@@ -229,16 +274,18 @@ impl<T: WatchStorage> Watches<T> {
         Ok(wd)
     }
 
-    /// Why `path` cannot be recorded, if it cannot.
-    fn no_room_for(&self, path: &[u8]) -> Option<ErrorKind> {
-        let (slots, bytes) = self.storage.parts();
-        if self.len == slots.len() {
+    /// Grows the storage, if it can and must, to record `path`; why it
+    /// cannot be recorded, if it cannot.
+    fn make_room_for(&mut self, path: &[u8]) -> Option<ErrorKind> {
+        let (slots, bytes) = self.storage.parts_mut();
+        let needed = self.used + path.len();
+        if !grow(slots, self.len + 1, FIRST_SLOTS, Slot::EMPTY) {
             Some(ErrorKind::TableFull {
-                capacity: slots.len(),
+                capacity: self.capacity(),
             })
-        } else if byte_capacity(bytes) - self.used < path.len() {
+        } else if needed > MAX_BYTES || !grow(bytes, needed, FIRST_BYTES, 0) {
             Some(ErrorKind::PathStorageFull {
-                capacity: byte_capacity(bytes),
+                capacity: self.byte_capacity(),
             })
         } else {
             None
@@ -272,7 +319,7 @@ impl<T: WatchStorage> Watches<T> {
     pub fn remove(&mut self, inotify: &Inotify, wd: WatchDescriptor) -> Result<(), Error> {
         inotify.remove_watch(wd)?;
         let range = self.range_of(wd.raw());
-        for slot in &mut self.storage.parts_mut().0[range] {
+        for slot in &mut cells_mut(&mut self.storage).0[range] {
             slot.removing = true;
         }
         Ok(())
@@ -286,7 +333,7 @@ impl<T: WatchStorage> Watches<T> {
         if range.is_empty() {
             return;
         }
-        let (slots, bytes) = self.storage.parts_mut();
+        let (slots, bytes) = cells_mut(&mut self.storage);
         for i in range.clone().rev() {
             let Slot { start, len, .. } = slots[i];
             let (start, len) = (start as usize, usize::from(len));
@@ -327,7 +374,7 @@ impl<T: WatchStorage> Watches<T> {
     /// being removed. Compares bytes: `/tmp` and `/tmp/` are different paths.
     pub fn wd<P: PathBytes + ?Sized>(&self, path: &P) -> Option<WatchDescriptor> {
         let path = path.path_bytes();
-        let slots = &self.storage.parts().0[..self.len];
+        let slots = self.slots();
         // The last match: descriptors only grow, so that is the newest watch
         // when the path was re-added after its inode changed.
         (0..self.len)
@@ -337,7 +384,7 @@ impl<T: WatchStorage> Watches<T> {
 
     /// Every entry, by descriptor: `(wd, path)`, aliases included.
     pub fn iter(&self) -> impl Iterator<Item = (WatchDescriptor, &[u8])> + '_ {
-        let slots = &self.storage.parts().0[..self.len];
+        let slots = self.slots();
         (0..self.len).map(|i| (WatchDescriptor::from_raw(slots[i].wd), self.path_at(i)))
     }
 
@@ -355,7 +402,7 @@ impl<T: WatchStorage> Watches<T> {
     /// The slots of `wd`: a binary search for the first, then its aliases.
     #[inline]
     fn range_of(&self, wd: i32) -> core::ops::Range<usize> {
-        let slots = &self.storage.parts().0[..self.len];
+        let slots = self.slots();
         let start = slots.partition_point(|s| s.wd < wd);
         let end = start + slots[start..].iter().take_while(|s| s.wd == wd).count();
         start..end
@@ -364,13 +411,14 @@ impl<T: WatchStorage> Watches<T> {
     /// The path in slot `i` (below `len`).
     pub(crate) fn path_at(&self, i: usize) -> &[u8] {
         let (slots, bytes) = self.storage.parts();
-        let Slot { start, len, .. } = slots[i];
+        let Slot { start, len, .. } = slots.cells()[i];
+        let bytes = bytes.cells();
         &bytes[start as usize..start as usize + usize::from(len)]
     }
 
     /// Records `path` for `wd`; the caller checked there is room.
     fn insert(&mut self, wd: i32, path: &[u8]) {
-        let (slots, bytes) = self.storage.parts_mut();
+        let (slots, bytes) = cells_mut(&mut self.storage);
         let start = self.used;
         bytes[start..start + path.len()].copy_from_slice(path);
         self.used += path.len();
@@ -388,10 +436,14 @@ impl<T: WatchStorage> Watches<T> {
     }
 }
 
-/// The usable part of path storage: offsets are `u32`s, so bytes past 4 GiB
+/// The most path bytes a table uses: offsets are `u32`s, so bytes past 4 GiB
 /// could not be addressed.
-fn byte_capacity(bytes: &[u8]) -> usize {
-    bytes.len().min(u32::MAX as usize)
+const MAX_BYTES: usize = u32::MAX as usize;
+
+/// The slots and the path bytes in use now, to change.
+fn cells_mut<T: WatchStorage>(storage: &mut T) -> (&mut [Slot], &mut [u8]) {
+    let (slots, bytes) = storage.parts_mut();
+    (slots.cells_mut(), bytes.cells_mut())
 }
 
 #[cfg(test)]
@@ -429,7 +481,7 @@ mod tests {
                     Op::Insert { wd, len } => {
                         // A distinct, recognisable path per step.
                         let path: Vec<u8> = (0..len).map(|i| b'a' + ((n + i) % 26) as u8).collect();
-                        if table.no_room_for(&path).is_none() {
+                        if table.make_room_for(&path).is_none() {
                             table.insert(wd, &path);
                             let at = model.iter().filter(|(w, _)| *w <= wd).count();
                             model.insert(at, (wd, path));

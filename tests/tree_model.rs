@@ -51,6 +51,15 @@ proptest! {
     }
 
     #[test]
+    fn a_growing_table_follows_the_model(ops in proptest::collection::vec(op(), 0..60)) {
+        // Growing storage starts with room for 16 directories: larger
+        // trees grow it mid-stream, and must still follow the model.
+        if let Err(msg) = model::run_growing(&ops, Check::Exact) {
+            return Err(TestCaseError::fail(msg));
+        }
+    }
+
+    #[test]
     fn a_small_table_fills_up_cleanly(ops in proptest::collection::vec(op(), 0..60)) {
         // Full tables are errors; invariants still hold.
         if let Err(msg) = run(&ops, 6, Check::Exact) {
@@ -528,4 +537,18 @@ fn a_pairing_into_the_moved_directory_itself_is_kept_for_its_owner() {
         Rename(249, 52, 153),
     ];
     run(&ops, 4096, Check::Exact).unwrap();
+}
+
+/// A tree of 48 directories made in one go, far past growing storage's
+/// first room for 16: the table, its index and the names grow mid-stream
+/// and every directory is still watched (the exact check).
+#[test]
+fn growing_storage_grows_mid_stream_and_follows_the_model() {
+    let mut ops: Vec<Op> = (0..48u8).map(|i| Op::Mkdir(i / 3, i)).collect();
+    ops.push(Op::Process(255));
+    let watched = model::run_growing(&ops, Check::Exact).unwrap();
+    assert!(
+        watched > 16,
+        "only {watched} directories: the storage never grew"
+    );
 }

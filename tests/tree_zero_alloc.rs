@@ -1,14 +1,25 @@
 //! Recursive watching allocates nothing: from `InotifyTrees::new` through
 //! set-up, new directories (watched and listed), renames, removals and
-//! events, to drop, a counting global allocator sees zero allocations.
-//! The storage and every path the test uses are allocated before counting.
+//! events, to drop, a counting global allocator sees zero allocations with
+//! borrowed and with fixed storage. Growing storage allocates only when it
+//! grows: never in steady state, O(log n) times while a tree grows to n
+//! directories. Every path the tests use is allocated before counting.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(feature = "std")]
+use std::path::PathBuf;
 use std::time::Duration;
 use zinotify::WatchMask;
-use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::tree::{
+    DirEntry, FixedTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for,
+    name_bytes_for,
+};
+
+#[path = "common/mod.rs"]
+mod common;
+#[cfg(feature = "std")]
+use common::{TempDir, in_ci};
 
 struct Counting;
 
@@ -16,8 +27,18 @@ thread_local! {
     /// Counting is on for this thread only: the test harness's own threads
     /// may allocate meanwhile; the tree runs entirely on the test's thread.
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    /// Allocations counted on this thread: tests run in parallel.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
 }
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+/// Allocations counted on this thread so far.
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
+
+fn count_one() {
+    let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+}
 
 fn counting() -> bool {
     COUNTING.try_with(Cell::get).unwrap_or(false)
@@ -26,7 +47,7 @@ fn counting() -> bool {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if counting() {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
+            count_one();
         }
         unsafe { System.alloc(layout) }
     }
@@ -35,7 +56,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if counting() {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
+            count_one();
         }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -45,7 +66,10 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// Reads events until `quiet` passes with none; counts them by kind.
-fn drain(trees: &mut InotifyTrees<'_>, quiet: Duration) -> (usize, usize, bool) {
+fn drain<S: TreeStore, R: AsMut<[u8]>>(
+    trees: &mut InotifyTrees<'_, S, R>,
+    quiet: Duration,
+) -> (usize, usize, bool) {
     let (mut kernel, mut synthetic, mut ready) = (0, 0, false);
     while let Some(ev) = trees.next_event(Some(quiet)) {
         let ev = ev.expect("no error expected");
@@ -63,8 +87,34 @@ fn drain(trees: &mut InotifyTrees<'_>, quiet: Duration) -> (usize, usize, bool) 
 
 #[test]
 fn recursive_watching_allocates_nothing() {
-    let root =
-        std::env::temp_dir().join(format!("zinotify-tree-zero-alloc-{}", std::process::id()));
+    let mut entries = vec![DirEntry::EMPTY; 64];
+    let mut index = vec![0u32; 129];
+    let mut names = vec![0u8; 1024];
+    let storage = TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
+    assert_eq!(
+        counted_scenario("borrowed", storage),
+        0,
+        "allocations with borrowed storage"
+    );
+}
+
+#[test]
+fn recursive_watching_in_fixed_storage_allocates_nothing() {
+    let storage = FixedTreeStorage::<64, { index_len_for(64) }, { name_bytes_for(64) }>::fixed();
+    assert_eq!(
+        counted_scenario("fixed", storage),
+        0,
+        "allocations with fixed storage"
+    );
+}
+
+/// Set-up, new directories, a rename, file events and drop, over
+/// `storage`, counting allocations from `InotifyTrees::new` to drop.
+fn counted_scenario<S: TreeStore>(tag: &str, storage: S) -> usize {
+    let root = std::env::temp_dir().join(format!(
+        "zinotify-tree-zero-alloc-{tag}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&root);
     for d in ["a/b/c", "a/d", "e"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
@@ -76,14 +126,11 @@ fn recursive_watching_allocates_nothing() {
     let file = root.join("a/new/x/y/f");
     let renamed = root.join("a/renamed");
     let moved_file = root.join("a/renamed/x/y/g");
-    let mut entries = vec![DirEntry::EMPTY; 64];
-    let mut index = vec![0u32; 129];
-    let mut names = vec![0u8; 1024];
     let mut buf = vec![0u8; 4096];
+    let before = allocs();
 
     COUNTING.with(|c| c.set(true));
-    let storage = TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
-    let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::ALL_EVENTS).unwrap();
+    let mut trees = InotifyTrees::new(storage, &mut buf[..], WatchMask::ALL_EVENTS).unwrap();
     trees
         .add_root(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()))
         .unwrap();
@@ -103,12 +150,145 @@ fn recursive_watching_allocates_nothing() {
     drop(trees);
     COUNTING.with(|c| c.set(false));
 
-    let allocs = ALLOCS.load(Ordering::SeqCst);
+    let allocs = allocs() - before;
     std::fs::remove_dir_all(&root).unwrap();
     assert!(k1 + s1 > 0 && k2 > 0, "events were seen: {k1} {s1} {k2}");
     assert_eq!(
         watched, 9,
         "root, a, a/b, a/b/c, a/d, e, renamed, renamed/x, renamed/x/y"
     );
-    assert_eq!(allocs, 0, "allocations while watching recursively");
+    allocs
+}
+
+#[cfg(feature = "std")]
+/// Growing storage allocates only when it grows: once the tree's
+/// directories have been there, 100 000 events of directories created
+/// and removed again (and files written in them) allocate nothing.
+#[test]
+fn growing_storage_allocates_nothing_in_steady_state() {
+    let root = TempDir::new("zero-alloc-steady");
+    for top in 0..10 {
+        std::fs::create_dir(root.path().join(format!("top{top}"))).unwrap();
+    }
+    let dirs: Vec<PathBuf> = (0..40)
+        .map(|i| {
+            root.path()
+                .join(format!("top{}/dir-with-a-longer-name-{i}", i % 10))
+        })
+        .collect();
+    let files: Vec<PathBuf> = dirs.iter().map(|d| d.join("f")).collect();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut trees = InotifyTrees::new(
+        zinotify::tree::GrowingTreeStorage::growing(),
+        &mut buf[..],
+        WatchMask::ALL_EVENTS,
+    )
+    .unwrap();
+    trees.add_root(root.bytes()).unwrap();
+    assert!(drain(&mut trees, Duration::from_millis(100)).2);
+    let cycle = |trees: &mut InotifyTrees<'_, zinotify::tree::GrowingTreeStorage, &mut [u8]>| {
+        for (dir, file) in dirs.iter().zip(&files) {
+            std::fs::create_dir(dir).unwrap();
+            std::fs::write(file, b"x").unwrap();
+        }
+        let (k1, s1, _) = drain(trees, Duration::from_millis(5));
+        for (dir, file) in dirs.iter().zip(&files) {
+            std::fs::remove_file(file).unwrap();
+            std::fs::remove_dir(dir).unwrap();
+        }
+        let (k2, s2, _) = drain(trees, Duration::from_millis(5));
+        k1 + s1 + k2 + s2
+    };
+    // Warm-up: the storage grows to what the tree needs at its largest.
+    for _ in 0..3 {
+        cycle(&mut trees);
+    }
+    let allocated = trees.machine().allocated();
+    let before = allocs();
+    let mut events = 0;
+    COUNTING.with(|c| c.set(true));
+    while events < 100_000 {
+        events += cycle(&mut trees);
+    }
+    COUNTING.with(|c| c.set(false));
+    let allocs = allocs() - before;
+    assert_eq!(trees.len(), 11, "the root and its 10 directories");
+    assert_eq!(
+        trees.machine().allocated(),
+        allocated,
+        "the storage did not grow"
+    );
+    assert_eq!(allocs, 0, "allocations in {events} events");
+}
+
+#[cfg(feature = "std")]
+/// While a tree grows from its root alone to 100 000 directories, created
+/// after set-up, growing storage allocates O(log n) times: the directory
+/// table, its index and the name storage each double, so at most
+/// log2(100 000) + 1 growths each.
+#[test]
+fn growing_storage_grows_in_log_n_allocations() {
+    const DIRS: usize = 100_000;
+    if !enough_watches(DIRS + 1000, "growing_storage_grows_in_log_n_allocations") {
+        return;
+    }
+    let root = TempDir::new("zero-alloc-growth");
+    let tops: Vec<PathBuf> = (0..DIRS / 1000)
+        .map(|t| root.path().join(format!("t{t}")))
+        .collect();
+    let dirs: Vec<PathBuf> = (0..DIRS - tops.len())
+        .map(|i| tops[i % tops.len()].join(format!("d{i}")))
+        .collect();
+    let mut buf = vec![0u8; 64 * 1024];
+    let before = allocs();
+    COUNTING.with(|c| c.set(true));
+    let mut trees = InotifyTrees::new(
+        zinotify::tree::GrowingTreeStorage::growing(),
+        &mut buf[..],
+        WatchMask::CREATE,
+    )
+    .unwrap();
+    trees.add_root(root.bytes()).unwrap();
+    assert!(drain(&mut trees, Duration::from_millis(50)).2);
+    for top in &tops {
+        std::fs::create_dir(top).unwrap();
+    }
+    drain(&mut trees, Duration::from_millis(20));
+    for chunk in dirs.chunks(2000) {
+        for dir in chunk {
+            std::fs::create_dir(dir).unwrap();
+        }
+        drain(&mut trees, Duration::from_millis(5));
+    }
+    drain(&mut trees, Duration::from_millis(100));
+    COUNTING.with(|c| c.set(false));
+    let allocs = allocs() - before;
+    let watched = trees.len();
+    let allocated = trees.machine().allocated();
+    drop(trees);
+    assert_eq!(watched, DIRS + 1, "every directory and the root");
+    let growths = 3 * (DIRS.ilog2() as usize + 1);
+    assert!(
+        (3..=growths).contains(&allocs),
+        "{allocs} allocations, at most {growths} expected; storage {allocated:?}"
+    );
+    eprintln!("{allocs} allocations for {DIRS} directories; storage {allocated:?}");
+}
+
+#[cfg(feature = "std")]
+/// Whether the kernel lets this user add `watches` more watches; if not,
+/// the test is skipped here and fails in CI.
+fn enough_watches(watches: usize, test: &str) -> bool {
+    let limit: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if limit >= watches {
+        return true;
+    }
+    let why =
+        format!("{test}: needs {watches} inotify watches, fs.inotify.max_user_watches is {limit}");
+    assert!(!in_ci(), "{why}");
+    eprintln!("skipped: {why}");
+    false
 }

@@ -1,11 +1,11 @@
 //! The driver: [`InotifyTrees`] and [`InotifyTree`] run the
-//! [`Machine`] against the kernel, through an [`Inotify`] and a read buffer
-//! the caller owns.
+//! [`Machine`] against the kernel, through an [`Inotify`], the tree's
+//! storage and a read buffer, each owned or borrowed as the caller chose.
 
 use super::list::{DIRENT_BUF, OpenDir, open_dir, read_dir};
 use super::listing::Listing;
 use super::machine::{Backend, DirFilter, Machine, Report};
-use super::{RootId, TreeEvent, TreeStorage};
+use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeStore};
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Events, HEADER_LEN, MIN_BUFFER_LEN};
 use crate::inotify::Inotify;
@@ -71,13 +71,15 @@ impl Backend for KernelBackend {
 /// Several directory trees watched recursively through one inotify
 /// instance: PyInotify's `InotifyTrees`.
 ///
-/// See [the module docs](super) for the rules. Storage is the caller's: the
-/// [`TreeStorage`] (directories and their names) and the buffer events are
-/// read into.
+/// See [the module docs](super) for the rules. Storage is the caller's
+/// choice: `S` is the [`TreeStore`] (directories and their names: fixed,
+/// borrowed or growing, see [`crate::storage`]), `R` the buffer events are
+/// read into (an array, a `Vec`, or `&mut [u8]`). With owned storage and
+/// buffer the tree is `'static` and can be moved into a thread.
 ///
 /// ```
 /// use std::time::Duration;
-/// use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
+/// use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 /// use zinotify::WatchMask;
 ///
 /// let a = std::env::temp_dir().join(format!("zinotify-trees-doc-a-{}", std::process::id()));
@@ -85,10 +87,9 @@ impl Backend for KernelBackend {
 /// std::fs::create_dir_all(a.join("sub")).unwrap();
 /// std::fs::create_dir_all(&b).unwrap();
 ///
-/// let (mut entries, mut index, mut names) = TreeStorage::vecs(64);
-/// let storage = TreeStorage::new(&mut entries, &mut index, &mut names)?;
-/// let mut buf = [0u8; 4096];
-/// let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::CREATE)?;
+/// // Growing storage: starts small, grows with the trees.
+/// let storage = GrowingTreeStorage::growing();
+/// let mut trees = InotifyTrees::new(storage, vec![0u8; 4096], WatchMask::CREATE)?;
 /// let root_a = trees.add_root(&a)?;
 /// trees.add_root(&b)?;
 /// // Set-up runs inside next_event and ends with Ready.
@@ -103,9 +104,9 @@ impl Backend for KernelBackend {
 /// # std::fs::remove_dir_all(&b).unwrap();
 /// # Ok::<(), zinotify::Error>(())
 /// ```
-pub struct InotifyTrees<'s> {
-    machine: Machine<'s, KernelBackend>,
-    buf: &'s mut [u8],
+pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut [u8]> {
+    machine: Machine<'s, KernelBackend, S>,
+    buf: R,
     /// The current batch is `buf[off..len]`.
     off: usize,
     len: usize,
@@ -120,20 +121,17 @@ enum Next {
     Timeout,
 }
 
-impl<'s> InotifyTrees<'s> {
+impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
     /// A new inotify instance watching no tree yet; `mask` is what to
     /// report (the bookkeeping bits are added silently). `buf` receives
     /// kernel events and must hold at least
     /// [`MIN_BUFFER_LEN`] bytes; 4 to 64 KiB is typical.
-    pub fn new(
-        storage: TreeStorage<'s>,
-        buf: &'s mut [u8],
-        mask: WatchMask,
-    ) -> Result<Self, Error> {
-        if buf.len() < MIN_BUFFER_LEN {
+    pub fn new(storage: S, mut buf: R, mask: WatchMask) -> Result<Self, Error> {
+        let len = buf.as_mut().len();
+        if len < MIN_BUFFER_LEN {
             return Err(Error::new(
                 Operation::Read,
-                ErrorKind::BufferTooSmall { len: buf.len() },
+                ErrorKind::BufferTooSmall { len },
             ));
         }
         let backend = KernelBackend::new(Inotify::new()?);
@@ -167,7 +165,7 @@ impl<'s> InotifyTrees<'s> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zinotify::tree::{InotifyTrees, TreeEventKind, TreeStorage};
+    /// use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
     /// use zinotify::WatchMask;
     ///
     /// let dir = std::env::temp_dir().join(format!("zinotify-filter-doc-{}", std::process::id()));
@@ -176,10 +174,8 @@ impl<'s> InotifyTrees<'s> {
     ///
     /// // Any matcher works (a regex, a glob): here, "not named target".
     /// let mut not_target = |path: &[u8]| !path.ends_with(b"/target");
-    /// let (mut entries, mut index, mut names) = TreeStorage::vecs(64);
-    /// let storage = TreeStorage::new(&mut entries, &mut index, &mut names)?;
-    /// let mut buf = [0u8; 4096];
-    /// let mut trees = InotifyTrees::new(storage, &mut buf, WatchMask::CREATE)?;
+    /// let storage = GrowingTreeStorage::growing();
+    /// let mut trees = InotifyTrees::new(storage, [0u8; 4096], WatchMask::CREATE)?;
     /// trees.set_dir_filter(Some(&mut not_target));
     /// trees.add_root(&dir)?;
     /// while trees.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
@@ -206,6 +202,7 @@ impl<'s> InotifyTrees<'s> {
         &mut self,
         timeout: Option<Duration>,
     ) -> Option<Result<TreeEvent<'_>, Error>> {
+        let buf = self.buf.as_mut();
         let mut waited = false;
         let next = loop {
             if let Some(r) = self.machine.step() {
@@ -216,7 +213,7 @@ impl<'s> InotifyTrees<'s> {
             }
             if self.off < self.len {
                 let start = self.off;
-                let mut events = Events::new(&self.buf[start..self.len]);
+                let mut events = Events::new(&buf[start..self.len]);
                 let parsed = events.next();
                 self.off = start + events.offset();
                 let ev = match parsed {
@@ -242,7 +239,7 @@ impl<'s> InotifyTrees<'s> {
             }
             self.machine.end_batch();
             let inotify = self.machine.backend().inotify();
-            let ready = match inotify.read_events(self.buf) {
+            let ready = match inotify.read_events(buf) {
                 Ok(events) if !events.remaining().is_empty() => events.remaining().len(),
                 Ok(_) if self.machine.has_pending_moves() => {
                     // Nothing queued: renames still waiting for their
@@ -250,7 +247,7 @@ impl<'s> InotifyTrees<'s> {
                     self.machine.queue_empty();
                     continue;
                 }
-                Ok(_) => match inotify.wait_events(self.buf, timeout) {
+                Ok(_) => match inotify.wait_events(buf, timeout) {
                     Ok(events) => {
                         // Waiting forever never times out: keep waiting.
                         waited = timeout.is_some();
@@ -266,7 +263,7 @@ impl<'s> InotifyTrees<'s> {
         match next {
             Next::Report(r) => {
                 let (start, len) = self.name;
-                Some(Ok(self.machine.event(&r, &self.buf[start..start + len])))
+                Some(Ok(self.machine.event(&r, &buf[start..start + len])))
             }
             Next::Error(e) => Some(Err(e)),
             Next::Timeout => None,
@@ -285,7 +282,7 @@ impl<'s> InotifyTrees<'s> {
 
     /// The sans-IO machine inside (paths of every watched directory,
     /// invariants, capacities).
-    pub fn machine(&self) -> &Machine<'s, KernelBackend> {
+    pub fn machine(&self) -> &Machine<'s, KernelBackend, S> {
         &self.machine
     }
 
@@ -307,13 +304,13 @@ impl<'s> InotifyTrees<'s> {
 /// let dir = std::env::temp_dir().join(format!("zinotify-tree-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
 ///
-/// // Room for 1000 directories, with no heap: the storage could be a static.
+/// // Room for 1000 directories in the caller's slices, with no heap.
 /// let mut entries = [DirEntry::EMPTY; 1000];
 /// let mut index = [0u32; 2001];
 /// let mut names = [0u8; 16_000];
 /// let storage = TreeStorage::new(&mut entries, &mut index, &mut names)?;
 /// let mut buf = [0u8; 4096];
-/// let mut tree = InotifyTree::new(storage, &mut buf, &dir, WatchMask::CREATE)?;
+/// let mut tree = InotifyTree::new(storage, &mut buf[..], &dir, WatchMask::CREATE)?;
 /// while tree.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
 ///
 /// // A directory and a file made in it at once: the file is seen, with
@@ -329,19 +326,19 @@ impl<'s> InotifyTrees<'s> {
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), zinotify::Error>(())
 /// ```
-pub struct InotifyTree<'s> {
-    trees: InotifyTrees<'s>,
+pub struct InotifyTree<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut [u8]> {
+    trees: InotifyTrees<'s, S, R>,
     root: RootId,
 }
 
-impl<'s> InotifyTree<'s> {
+impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTree<'s, S, R> {
     /// Watches the tree at `root` recursively for the events in `mask`. A
     /// missing root is an error here; the rest of the set-up happens during
     /// the first [`next_event`](Self::next_event) calls and ends with
     /// [`TreeEventKind::Ready`](super::TreeEventKind::Ready).
     pub fn new<P: PathBytes + ?Sized>(
-        storage: TreeStorage<'s>,
-        buf: &'s mut [u8],
+        storage: S,
+        buf: R,
         root: &P,
         mask: WatchMask,
     ) -> Result<Self, Error> {
@@ -374,7 +371,7 @@ impl<'s> InotifyTree<'s> {
     }
 
     /// The sans-IO machine inside.
-    pub fn machine(&self) -> &Machine<'s, KernelBackend> {
+    pub fn machine(&self) -> &Machine<'s, KernelBackend, S> {
         self.trees.machine()
     }
 

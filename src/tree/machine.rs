@@ -6,7 +6,7 @@
 
 use super::listing::Listing;
 use super::table::{NONE, Table, flag};
-use super::{RootId, TreeEvent, TreeEventKind, TreeStorage};
+use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeEventKind, TreeStore};
 use crate::error::{Error, ErrorKind, Operation, PATH_MAX};
 use crate::event::{Event, NAME_MAX};
 use crate::mask::{EventMask, WatchMask};
@@ -170,16 +170,17 @@ struct Masks {
     reduced: WatchMask,
 }
 
-/// The recursive-watch state machine over caller-provided storage.
+/// The recursive-watch state machine over the caller's [`TreeStore`]
+/// (borrowed slices unless said otherwise).
 ///
 /// Drive it like [`InotifyTrees`](super::InotifyTrees) does: call
 /// [`step`](Self::step) until it returns `None`, then feed the next kernel
 /// event to [`handle`](Self::handle); before reading a new batch of events
 /// call [`end_batch`](Self::end_batch). Every `Some` is one report for the
 /// user, to be turned into a [`TreeEvent`] with [`event`](Self::event).
-pub struct Machine<'s, B: Backend> {
+pub struct Machine<'s, B: Backend, S: TreeStore = BorrowedTreeStorage<'s>> {
     backend: B,
-    table: Table<'s>,
+    table: Table<S>,
     masks: Masks,
     moves: ArrayVec<Move, MOVES>,
     batch: u32,
@@ -220,17 +221,16 @@ enum Child {
     Failed(Error),
 }
 
-impl<'s, B: Backend> Machine<'s, B> {
+impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     /// A machine with no roots. `mask` is what the user wants reported;
     /// `IN_ONESHOT`, `IN_MASK_ADD` and `IN_MASK_CREATE` are ignored (they
     /// would break the bookkeeping), `IN_EXCL_UNLINK` is kept.
-    pub fn new(storage: TreeStorage<'s>, backend: B, mask: WatchMask) -> Self {
+    pub fn new(storage: S, backend: B, mask: WatchMask) -> Self {
         let events = mask & WatchMask::ALL_EVENTS;
         let full = events | BOOKKEEPING | (mask & WatchMask::EXCL_UNLINK);
-        let (entries, index, names) = storage.into_parts();
         Self {
             backend,
-            table: Table::new(entries, index, names),
+            table: Table::new(storage),
             masks: Masks {
                 report: EventMask::from_bits_retain(events.bits()),
                 full,
@@ -304,12 +304,19 @@ impl<'s, B: Backend> Machine<'s, B> {
         self.table.len() == 0
     }
 
-    /// How many directories fit.
+    /// The most directories that fit: the storage's most (growing storage
+    /// holds fewer until it grows).
     pub fn capacity(&self) -> usize {
         self.table.capacity()
     }
 
-    /// Name bytes in use, and the name storage's size.
+    /// Directory entries, index cells and name bytes the storage holds now
+    /// (they grow with growing storage).
+    pub fn allocated(&self) -> (usize, usize, usize) {
+        self.table.allocated()
+    }
+
+    /// Name bytes in use, and the name storage's size now.
     pub fn name_bytes(&self) -> (usize, usize) {
         self.table.name_bytes()
     }

@@ -19,7 +19,7 @@
 //!   from the listing, once from the kernel).
 //! - **Compact table.** Each directory is (parent, own name): a 16-byte
 //!   [`DirEntry`], its name in the name storage, and two `u32` index cells
-//!   (24 bytes plus the name, at the recommended sizes). A full path is
+//!   (24 bytes plus the name; see [Storage and sizing](#storage-and-sizing)). A full path is
 //!   built, into a fixed `PATH_MAX` buffer, only when an event needs it.
 //! - **Renames in O(1).** `IN_MOVED_FROM` and `IN_MOVED_TO` are paired by
 //!   cookie in a small bounded list (a pair split across two reads
@@ -109,13 +109,55 @@
 //! - **Files created during an overflow** in known directories cannot be
 //!   told from older ones (see **Overflow** above).
 //!
-//! # Sizing
+//! # Storage and sizing
 //!
-//! [`TreeStorage`] takes three slices: one [`DirEntry`] per directory, an
-//! index of `u32` at least one longer (twice as long keeps lookups short),
-//! and name bytes (about 16 per directory for typical names; each name takes
-//! at least 4). A `std` program can size them at run time, e.g. from
-//! `/proc/sys/fs/inotify/max_user_watches`, with [`TreeStorage::vecs`].
+//! A tree keeps, per directory, a 16-byte [`DirEntry`] (watch descriptor,
+//! parent, where its name is, flags, child count), two `u32` index cells
+//! (a hash index from watch descriptor to entry, kept at least twice as
+//! long as the entries), and its name's bytes (at least 4; a root's whole
+//! path and 2). That is [`BYTES_PER_DIR`] = 24 bytes plus the name. The
+//! storage is a [`TreeStorage`], of one of three kinds (see
+//! [`crate::storage`]):
+//!
+//! - **growing** ([`GrowingTreeStorage`], `std`): starts empty and doubles
+//!   the entries (the index with them, rehashed) or the names whenever
+//!   they are full, during set-up or hours later, up to an optional cap
+//!   ([`TreeStorage::growing_up_to`]). Memory follows the tree: at most
+//!   about twice what it needs. The right choice unless there is no heap.
+//! - **fixed** ([`FixedTreeStorage`]): capacities chosen at build time,
+//!   inside the value, `const`, `no_std`; [`index_len_for`] and
+//!   [`name_bytes_for`] give the sizes for a number of directories. It
+//!   fills its cells as the tree grows and never allocates.
+//! - **borrowed** ([`BorrowedTreeStorage`]): the caller's slices
+//!   ([`TreeStorage::new`], [`TreeStorage::vecs`] for the recommended
+//!   sizes), used whole from the start.
+//!
+//! With fixed or borrowed storage (or growing storage at its cap) a full
+//! table is an `Err` item ([`ErrorKind::TableFull`],
+//! [`ErrorKind::PathStorageFull`]) and the directory is left unwatched.
+//!
+//! A fixed tree in a `static` (here behind a `std` mutex; a `no_std`
+//! program uses any cell it has):
+//!
+//! ```
+//! use std::sync::Mutex;
+//! use std::time::Duration;
+//! use zinotify::tree::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
+//! use zinotify::WatchMask;
+//!
+//! type Storage = FixedTreeStorage<256, { index_len_for(256) }, { name_bytes_for(256) }>;
+//! type Tree = InotifyTree<'static, Storage, [u8; 4096]>;
+//! static TREE: Mutex<Option<Tree>> = Mutex::new(None);
+//!
+//! let dir = std::env::temp_dir().join(format!("zinotify-static-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(dir.join("sub")).unwrap();
+//! let mut slot = TREE.lock().unwrap();
+//! let tree = slot.insert(InotifyTree::new(Storage::fixed(), [0; 4096], &dir, WatchMask::CREATE)?);
+//! while tree.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
+//! assert_eq!(tree.len(), 2);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), zinotify::Error>(())
+//! ```
 
 mod driver;
 mod list;
@@ -130,8 +172,13 @@ pub use listing::{LISTING_LEN, Listing};
 pub use machine::{Backend, DirFilter, Machine, Report};
 pub use table::DirEntry;
 
+#[cfg(feature = "std")]
+use crate::error::PATH_MAX;
 use crate::error::{Error, ErrorKind, Operation};
 use crate::mask::EventMask;
+#[cfg(feature = "std")]
+use crate::storage::Growing;
+use crate::storage::{Fixed, Storage};
 
 /// Which root an event belongs to, as returned by
 /// [`InotifyTrees::add_root`].
@@ -202,18 +249,83 @@ pub struct TreeEvent<'a> {
     pub root: Option<RootId>,
 }
 
-/// The caller's storage for a tree: directories, their index, their names.
-#[derive(Debug)]
-pub struct TreeStorage<'s> {
-    entries: &'s mut [DirEntry],
-    index: &'s mut [u32],
-    names: &'s mut [u8],
+/// A tree's storage: one [`DirEntry`] per directory, an index of `u32`
+/// cells from watch descriptor to entry, and the bytes of the directories'
+/// names, each a [`Storage`] (see [`crate::storage`] for the kinds, and
+/// [the module docs](self#sizing) for the sizes).
+#[derive(Clone, Debug)]
+pub struct TreeStorage<E, I, N> {
+    entries: E,
+    index: I,
+    names: N,
 }
 
-impl<'s> TreeStorage<'s> {
-    /// Room for `entries.len()` directories. `index` must be longer than
-    /// `entries` (twice as long is recommended); `names` holds their names.
-    /// The slices are overwritten.
+/// Storage for a tree in the caller's slices, used whole, never grown.
+pub type BorrowedTreeStorage<'s> = TreeStorage<&'s mut [DirEntry], &'s mut [u32], &'s mut [u8]>;
+
+/// Storage for a tree inside the value itself ([`Fixed`], on `heapless`):
+/// `DIRS` directories, `INDEX` index cells (more than `DIRS`:
+/// [`index_len_for`]`(DIRS)` is the rule), `NAMES` name bytes
+/// ([`name_bytes_for`]`(DIRS)`). `const`, `no_std`, never allocates.
+pub type FixedTreeStorage<const DIRS: usize, const INDEX: usize, const NAMES: usize> =
+    TreeStorage<Fixed<DirEntry, DIRS>, Fixed<u32, INDEX>, Fixed<u8, NAMES>>;
+
+/// Storage for a tree that grows as the tree does (feature `std`).
+#[cfg(feature = "std")]
+pub type GrowingTreeStorage = TreeStorage<Growing<DirEntry>, Growing<u32>, Growing<u8>>;
+
+/// What a tree's storage is made of: implemented by every [`TreeStorage`]
+/// whose parts are [`Storage`]s.
+pub trait TreeStore {
+    /// The directory entries.
+    type Entries: Storage<DirEntry>;
+    /// The index cells.
+    type Index: Storage<u32>;
+    /// The name bytes.
+    type Names: Storage<u8>;
+    /// The three parts.
+    fn into_parts(self) -> (Self::Entries, Self::Index, Self::Names);
+}
+
+impl<E: Storage<DirEntry>, I: Storage<u32>, N: Storage<u8>> TreeStore for TreeStorage<E, I, N> {
+    type Entries = E;
+    type Index = I;
+    type Names = N;
+    fn into_parts(self) -> (E, I, N) {
+        (self.entries, self.index, self.names)
+    }
+}
+
+/// Index cells for `dirs` directories: twice as many, plus one (an index
+/// must have more cells than entries; twice keeps lookups short).
+pub const fn index_len_for(dirs: usize) -> usize {
+    dirs.saturating_mul(2).saturating_add(1)
+}
+
+/// Name bytes for `dirs` directories of typical names: 16 each, for at
+/// least 16 directories (each name takes at least 4; a root's, its whole
+/// path and 2).
+pub const fn name_bytes_for(dirs: usize) -> usize {
+    16 * if dirs < 16 { 16 } else { dirs }
+}
+
+impl<E, I, N> TreeStorage<E, I, N> {
+    /// Storage from its three parts, of any kinds. The table holds at most
+    /// as many directories as `entries` does, and one fewer than `index`.
+    pub const fn from_parts(entries: E, index: I, names: N) -> Self {
+        Self {
+            entries,
+            index,
+            names,
+        }
+    }
+}
+
+impl<'s> BorrowedTreeStorage<'s> {
+    /// Room for `entries.len()` directories in the caller's slices. `index`
+    /// must be longer than `entries` ([`index_len_for`] is the rule);
+    /// `names` holds their names ([`name_bytes_for`]). The slices are
+    /// overwritten.
     pub fn new(
         entries: &'s mut [DirEntry],
         index: &'s mut [u32],
@@ -231,15 +343,11 @@ impl<'s> TreeStorage<'s> {
         if index.len() <= entries.len() {
             return bad(index.len());
         }
-        Ok(Self {
-            entries,
-            index,
-            names,
-        })
+        Ok(Self::from_parts(entries, index, names))
     }
 
     /// Storage vectors for `dirs` directories at the recommended sizes
-    /// (index twice as long, 16 name bytes per directory), to pass to
+    /// ([`index_len_for`], [`name_bytes_for`]), to pass to
     /// [`new`](Self::new).
     #[cfg(feature = "std")]
     pub fn vecs(
@@ -251,13 +359,38 @@ impl<'s> TreeStorage<'s> {
     ) {
         (
             std::vec![DirEntry::EMPTY; dirs],
-            std::vec![0; 2 * dirs + 1],
-            std::vec![0; 16 * dirs.max(16)],
+            std::vec![0; index_len_for(dirs)],
+            std::vec![0; name_bytes_for(dirs)],
         )
     }
+}
 
-    pub(crate) fn into_parts(self) -> (&'s mut [DirEntry], &'s mut [u32], &'s mut [u8]) {
-        (self.entries, self.index, self.names)
+impl<const DIRS: usize, const INDEX: usize, const NAMES: usize>
+    FixedTreeStorage<DIRS, INDEX, NAMES>
+{
+    /// Empty fixed storage; `const`, so it can initialise a `static`.
+    pub const fn fixed() -> Self {
+        Self::from_parts(Fixed::new(), Fixed::new(), Fixed::new())
+    }
+}
+
+#[cfg(feature = "std")]
+impl GrowingTreeStorage {
+    /// Storage that starts empty and grows with the tree, with no cap of
+    /// its own (the kernel's `max_user_watches` is one).
+    pub const fn growing() -> Self {
+        Self::from_parts(Growing::new(), Growing::new(), Growing::new())
+    }
+
+    /// Storage that grows with the tree up to `dirs` directories (then a
+    /// new directory is [`ErrorKind::TableFull`]); the names of that many
+    /// directories always fit.
+    pub const fn growing_up_to(dirs: usize) -> Self {
+        Self::from_parts(
+            Growing::with_max_len(dirs),
+            Growing::with_max_len(index_len_for(dirs)),
+            Growing::with_max_len(dirs.saturating_mul(PATH_MAX + 2)),
+        )
     }
 }
 

@@ -1,5 +1,6 @@
-//! The name arena: every directory's own name, packed into one byte slice
-//! the caller provides.
+//! The name arena: every directory's own name, packed into the byte
+//! [`Storage`] the caller provides (grown, when it can grow, by the rule in
+//! [`crate::storage`]).
 //!
 //! A record is the name's bytes padded to at least [`MIN_RECORD`] bytes (a
 //! root's record is its path's length as two little-endian bytes, then the
@@ -8,7 +9,10 @@
 //! first swaps the first four bytes of each live record with its owner's
 //! slot number (keeping the displaced bytes in the owner's `name_off`), then
 //! slides the records down in one pass. Names only move during compaction,
-//! which runs only when an allocation would not fit otherwise.
+//! which runs only when a record does not fit at the top: see
+//! `Table::reserve_name` for when it compacts and when it grows.
+
+use crate::storage::{Storage, next_len};
 
 /// Every record is at least this long, so it can hold a 4-byte marker.
 pub(crate) const MIN_RECORD: usize = 4;
@@ -20,15 +24,18 @@ pub(crate) const fn record_len(len: usize) -> usize {
     if len < MIN_RECORD { MIN_RECORD } else { len }
 }
 
+/// Name bytes a growing arena starts with.
+const FIRST_BYTES: usize = 256;
+
 /// The arena: `bytes[..top]` holds records, `dead` of them are freed.
-pub(crate) struct Names<'s> {
-    bytes: &'s mut [u8],
+pub(crate) struct Names<N> {
+    bytes: N,
     top: usize,
     dead: usize,
 }
 
-impl<'s> Names<'s> {
-    pub(crate) fn new(bytes: &'s mut [u8]) -> Self {
+impl<N: Storage<u8>> Names<N> {
+    pub(crate) fn new(bytes: N) -> Self {
         Self {
             bytes,
             top: 0,
@@ -36,9 +43,23 @@ impl<'s> Names<'s> {
         }
     }
 
-    /// The arena's size in bytes.
+    /// The arena's size in bytes now.
     pub(crate) fn capacity(&self) -> usize {
-        self.bytes.len()
+        self.bytes.cells().len()
+    }
+
+    /// The most bytes the arena can grow to: its storage's most, below
+    /// 4 GiB (entries hold `u32` offsets).
+    pub(crate) fn max_len(&self) -> usize {
+        self.bytes.max_len().min(u32::MAX as usize)
+    }
+
+    /// Grows the arena so that a record of `len` bytes fits at its top;
+    /// `false` if it cannot.
+    pub(crate) fn grow_for(&mut self, len: usize) -> bool {
+        let cells = self.capacity();
+        next_len(cells, self.top + len, FIRST_BYTES, self.max_len())
+            .is_some_and(|target| self.bytes.grow_to(target, 0))
     }
 
     /// Bytes held by live records.
@@ -48,12 +69,12 @@ impl<'s> Names<'s> {
 
     /// Whether a record of `len` bytes fits, now or after compaction.
     pub(crate) fn fits(&self, len: usize) -> bool {
-        self.live() + len <= self.bytes.len()
+        self.live() + len <= self.capacity()
     }
 
     /// Whether a record of `len` bytes fits without compacting first.
     pub(crate) fn fits_now(&self, len: usize) -> bool {
-        self.top + len <= self.bytes.len()
+        self.top + len <= self.capacity()
     }
 
     /// Appends a record holding `parts` concatenated (`len` bytes in all,
@@ -61,19 +82,20 @@ impl<'s> Names<'s> {
     pub(crate) fn push(&mut self, parts: &[&[u8]]) -> u32 {
         let at = self.top;
         let mut end = at;
+        let bytes = self.bytes.cells_mut();
         for part in parts {
-            self.bytes[end..end + part.len()].copy_from_slice(part);
+            bytes[end..end + part.len()].copy_from_slice(part);
             end += part.len();
         }
         let rec = record_len(end - at);
-        self.bytes[end..at + rec].fill(0);
+        bytes[end..at + rec].fill(0);
         self.top = at + rec;
         at as u32
     }
 
     /// The `len` bytes at `off`.
     pub(crate) fn get(&self, off: u32, len: usize) -> &[u8] {
-        &self.bytes[off as usize..off as usize + len]
+        &self.bytes.cells()[off as usize..off as usize + len]
     }
 
     /// Frees the record at `off`, `rec` bytes long.
@@ -89,12 +111,12 @@ impl<'s> Names<'s> {
 
     fn read_u32(&self, at: usize) -> u32 {
         let mut b = [0u8; 4];
-        b.copy_from_slice(&self.bytes[at..at + 4]);
+        b.copy_from_slice(&self.bytes.cells()[at..at + 4]);
         u32::from_le_bytes(b)
     }
 
     fn write_u32(&mut self, at: usize, v: u32) {
-        self.bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        self.bytes.cells_mut()[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
 
     /// Phase one of compaction for one live record: puts `slot` where the
@@ -120,7 +142,7 @@ impl<'s> Names<'s> {
             // `owner` returns the record's length and the bytes to restore;
             // a second call hands it the new offset.
             let (rec, saved) = owner(head, None);
-            self.bytes.copy_within(from..from + rec, to);
+            self.bytes.cells_mut().copy_within(from..from + rec, to);
             self.write_u32(to, saved);
             owner(head, Some(to as u32));
             from += rec;

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::tree::{
+    DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for, name_bytes_for,
+};
 use zinotify::{Error, EventMask};
 
 #[path = "../common/mod.rs"]
@@ -25,8 +27,8 @@ impl Store {
     pub fn new(dirs: usize) -> Self {
         Self {
             entries: vec![DirEntry::EMPTY; dirs],
-            index: vec![0; 2 * dirs + 1],
-            names: vec![0; 16 * dirs.max(16)],
+            index: vec![0; index_len_for(dirs)],
+            names: vec![0; name_bytes_for(dirs)],
             buf: vec![0; 64 * 1024],
         }
     }
@@ -34,7 +36,7 @@ impl Store {
     pub fn trees(&mut self, mask: zinotify::WatchMask) -> InotifyTrees<'_> {
         let storage =
             TreeStorage::new(&mut self.entries, &mut self.index, &mut self.names).unwrap();
-        InotifyTrees::new(storage, &mut self.buf, mask).unwrap()
+        InotifyTrees::new(storage, &mut self.buf[..], mask).unwrap()
     }
 }
 
@@ -55,14 +57,17 @@ impl Owned {
 }
 
 /// Events until `quiet` passes with nothing, or `limit` passes.
-pub fn drain(trees: &mut InotifyTrees<'_>, quiet: Duration) -> Vec<Result<Owned, Error>> {
+pub fn drain<S: TreeStore, R: AsMut<[u8]>>(
+    trees: &mut InotifyTrees<'_, S, R>,
+    quiet: Duration,
+) -> Vec<Result<Owned, Error>> {
     drain_until(trees, quiet, |_| false)
 }
 
 /// Events until `stop` returns true for one (included), or `quiet` passes
 /// with nothing, or 30 s pass.
-pub fn drain_until(
-    trees: &mut InotifyTrees<'_>,
+pub fn drain_until<S: TreeStore, R: AsMut<[u8]>>(
+    trees: &mut InotifyTrees<'_, S, R>,
     quiet: Duration,
     mut stop: impl FnMut(&Owned) -> bool,
 ) -> Vec<Result<Owned, Error>> {
@@ -92,7 +97,9 @@ pub fn drain_until(
 }
 
 /// Runs the set-up: events until `Ready`, which must come.
-pub fn ready(trees: &mut InotifyTrees<'_>) -> Vec<Result<Owned, Error>> {
+pub fn ready<S: TreeStore, R: AsMut<[u8]>>(
+    trees: &mut InotifyTrees<'_, S, R>,
+) -> Vec<Result<Owned, Error>> {
     let evs = drain_until(trees, Duration::from_secs(5), |e| {
         e.kind == TreeEventKind::Ready
     });
@@ -104,7 +111,7 @@ pub fn ready(trees: &mut InotifyTrees<'_>) -> Vec<Result<Owned, Error>> {
 }
 
 /// The paths of every watched directory, ending in `/`.
-pub fn watched(trees: &InotifyTrees<'_>) -> BTreeSet<String> {
+pub fn watched<S: TreeStore, R: AsMut<[u8]>>(trees: &InotifyTrees<'_, S, R>) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     trees.machine().for_each_dir(|p, _| {
         set.insert(String::from_utf8_lossy(p).into_owned());
@@ -127,7 +134,7 @@ pub fn walk(root: &Path) -> BTreeSet<String> {
 
 /// How many watches the kernel holds for this inotify descriptor
 /// (`inotify wd:` lines in `/proc/self/fdinfo`).
-pub fn kernel_watches(trees: &InotifyTrees<'_>) -> usize {
+pub fn kernel_watches<S: TreeStore, R: AsMut<[u8]>>(trees: &InotifyTrees<'_, S, R>) -> usize {
     use rustix::fd::{AsFd, AsRawFd};
     let fd = trees.inotify().as_fd().as_raw_fd();
     std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
@@ -145,7 +152,10 @@ pub fn is_root() -> bool {
 
 /// The tree watches exactly the directories under `root`, the kernel holds
 /// exactly the table's watches, and the table's invariants hold.
-pub fn assert_consistent(trees: &InotifyTrees<'_>, root: &Path) {
+pub fn assert_consistent<S: TreeStore, R: AsMut<[u8]>>(
+    trees: &InotifyTrees<'_, S, R>,
+    root: &Path,
+) {
     assert_eq!(watched(trees), walk(root));
     assert_eq!(kernel_watches(trees), trees.len());
     trees.machine().verify().unwrap();

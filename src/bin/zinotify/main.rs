@@ -115,33 +115,26 @@ fn established(options: &Options) {
     }
 }
 
-/// `-r`: sets the trees up (again, with more room, while they do not fit),
-/// then runs the event loop.
+/// `-r`: sets the trees up, then runs the event loop.
 fn run_tree(
     options: &Options,
     list: &PathList,
     signals: Option<&sys::Signals>,
     printer: &mut Printer,
 ) -> Result<u8, String> {
-    let mut capacity = tree::FIRST_CAPACITY;
-    loop {
-        let mut storage = tree::Storage::new(capacity);
-        let mut source =
-            tree::Tree::new(&mut storage, options.watch, list).map_err(|err| err.to_string())?;
-        for path in &list.watch {
-            source.add(path).map_err(|err| err.to_string())?;
-        }
-        let mut stop = None;
-        let outcome = source
-            .establish(&mut |item| printer.feed(item, &mut stop))
-            .map_err(|err| err.to_string())?;
-        match outcome {
-            tree::Established::Full => capacity = tree::grow(capacity),
-            tree::Established::Stopped => return finish(stop),
-            tree::Established::Ready => {
-                established(options);
-                return event_loop(options, &mut source, signals, printer);
-            }
+    let mut source = tree::Tree::new(options.watch, list).map_err(|err| err.to_string())?;
+    for path in &list.watch {
+        source.add(path).map_err(|err| err.to_string())?;
+    }
+    let mut stop = None;
+    let outcome = source
+        .establish(&mut |item| printer.feed(item, &mut stop))
+        .map_err(|err| err.to_string())?;
+    match outcome {
+        tree::Established::Stopped => finish(stop),
+        tree::Established::Ready => {
+            established(options);
+            event_loop(options, &mut source, signals, printer)
         }
     }
 }

@@ -7,10 +7,10 @@
 //! directory moved out stops producing events; after a queue overflow the
 //! tree is read again.
 //!
-//! Storage is fixed per instance. It starts with room for
-//! [`FIRST_CAPACITY`] directories and, when set-up finds more directories
-//! (or longer names) than that, set-up starts again with eight times the
-//! room (before "Watches established.", so nothing is printed twice).
+//! Storage grows with the tree ([`GrowingTreeStorage`]): it starts small
+//! and doubles whenever the directories or their names need more room,
+//! during set-up or later, so a tree of any size is watched up to the
+//! kernel's `max_user_watches`.
 
 use crate::format::Line;
 use crate::paths::PathList;
@@ -18,56 +18,16 @@ use crate::source::{Flat, Item, Source};
 use rustix::fd::{AsFd, BorrowedFd};
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::tree::{InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 use zinotify::{Error, ErrorKind, EventMask, WatchMask};
-
-/// Directories the first attempt has room for. 64 Ki costs about 1 MiB
-/// resident (the 16-byte entries are written; the index and name storage
-/// are zeroed pages the kernel maps only when touched) and spares trees of
-/// up to 64 Ki directories the restart, which walks and watches the first
-/// attempt's directories twice. `benches/cli.rs` measures both sides of
-/// the trade: set-up at 10 000 and 50 000 directories, memory on a tiny
-/// tree.
-pub const FIRST_CAPACITY: usize = 64 * 1024;
 
 /// The read buffer for kernel events.
 pub const BUF_LEN: usize = 64 * 1024;
 
-/// The storage one attempt owns; the tree borrows it.
-pub struct Storage {
-    entries: Vec<zinotify::tree::DirEntry>,
-    index: Vec<u32>,
-    names: Vec<u8>,
-    buf: Vec<u8>,
-}
-
-impl Storage {
-    /// Room for `dirs` directories (see [`TreeStorage::vecs`]).
-    pub fn new(dirs: usize) -> Self {
-        let (entries, index, names) = TreeStorage::vecs(dirs);
-        Self {
-            entries,
-            index,
-            names,
-            buf: vec![0; BUF_LEN],
-        }
-    }
-}
-
-/// The next capacity after `capacity` was too small, capped by the
-/// kernel's watch limit (a tree larger than that fails there anyway).
-pub fn grow(capacity: usize) -> usize {
-    let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
-        .ok()
-        .and_then(|s| s.trim().parse::<usize>().ok())
-        .unwrap_or(usize::MAX);
-    (capacity * 8).min(limit.max(capacity + 1))
-}
-
 /// Recursive watches over one inotify instance; a path that is not a
 /// directory gets a flat watch beside it, as inotifywait `-r` does.
 pub struct Tree<'s> {
-    trees: InotifyTrees<'s>,
+    trees: InotifyTrees<'s, GrowingTreeStorage, Vec<u8>>,
     files: Option<Flat>,
     /// `@path` exclusions, as `dir/` prefixes of watch paths to drop.
     exclude: Vec<Vec<u8>>,
@@ -79,11 +39,9 @@ pub struct Tree<'s> {
 }
 
 impl<'s> Tree<'s> {
-    /// A tree over `storage`, reporting `mask`; events in the `@path`
-    /// exclusions of `paths` (and below them) are dropped.
-    pub fn new(storage: &'s mut Storage, mask: WatchMask, paths: &PathList) -> Result<Self, Error> {
-        let tree_storage =
-            TreeStorage::new(&mut storage.entries, &mut storage.index, &mut storage.names)?;
+    /// A tree reporting `mask`; events in the `@path` exclusions of
+    /// `paths` (and below them) are dropped.
+    pub fn new(mask: WatchMask, paths: &PathList) -> Result<Self, Error> {
         let exclude = paths
             .exclude
             .iter()
@@ -96,7 +54,7 @@ impl<'s> Tree<'s> {
             })
             .collect();
         Ok(Self {
-            trees: InotifyTrees::new(tree_storage, &mut storage.buf, mask)?,
+            trees: InotifyTrees::new(GrowingTreeStorage::growing(), vec![0; BUF_LEN], mask)?,
             files: None,
             exclude,
             mask,
@@ -137,11 +95,6 @@ impl<'s> Tree<'s> {
             };
             let event = match next {
                 Ok(event) => event,
-                // A full table (of directories or of their names) during
-                // set-up: start again, bigger.
-                Err(err) if setup && is_storage_full(err.kind()) => {
-                    return Ok(Pumped::Full);
-                }
                 // The kernel's watch limit during set-up ends the command,
                 // as it ends inotifywait.
                 Err(err) if setup && err.kind() == ErrorKind::WatchLimit => return Err(err),
@@ -202,8 +155,6 @@ enum Pumped {
     Idle,
     /// Set-up is done.
     Ready,
-    /// Set-up ran out of room.
-    Full,
     /// The sink asked to stop.
     Stopped,
 }
@@ -212,8 +163,6 @@ enum Pumped {
 pub enum Established {
     /// Every root is watched.
     Ready,
-    /// The storage is too small: start again with more.
-    Full,
     /// The sink asked to stop while setting up.
     Stopped,
 }
@@ -232,7 +181,6 @@ impl Tree<'_> {
         loop {
             match self.pump(None, true, sink)? {
                 Pumped::Ready => return Ok(Established::Ready),
-                Pumped::Full => return Ok(Established::Full),
                 Pumped::Stopped => return Ok(Established::Stopped),
                 Pumped::Idle => {}
             }
@@ -266,7 +214,8 @@ impl Source for Tree<'_> {
 }
 
 /// Whether `kind` says the tree's storage is full: its directory table or
-/// the bytes for their names. Both are cured by more room.
+/// the bytes for their names (growing storage is, only when the allocator
+/// refuses).
 fn is_storage_full(kind: ErrorKind) -> bool {
     matches!(
         kind,

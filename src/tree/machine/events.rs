@@ -5,7 +5,7 @@
 
 use super::*;
 
-impl<B: Backend> Machine<'_, B> {
+impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     pub(super) fn hint(&mut self, slot: u32, wd: i32, parent: u32, name: &[u8]) {
         let mut to_name = ArrayVec::new();
         let _ = to_name.try_extend_from_slice(name);

@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl<B: Backend> Machine<'_, B> {
+impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     /// After an overflow: every directory is listed again (watches lowered
     /// first, so the rescan does not flood the queue), new ones are watched
     /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
