@@ -399,6 +399,12 @@ pub struct ModelDir {
 impl Backend for ModelFs {
     type Dir = ModelDir;
 
+    /// Like the kernel's `FIONREAD`: whether events wait in the queue (not
+    /// those of the batch being handled, already read).
+    fn events_pending(&mut self) -> bool {
+        !self.queue.is_empty()
+    }
+
     fn add_watch(
         &mut self,
         path: &core::ffi::CStr,

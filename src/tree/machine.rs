@@ -191,6 +191,11 @@ pub struct Machine<'s, B: Backend> {
     /// Entries to list again at the end of the batch.
     rechecks: ArrayVec<Recheck, RECHECKS>,
     rescan_due: bool,
+    /// A rescan listed the filesystem as it is now while older events were
+    /// still queued: the table may be ahead of the queue, so rename
+    /// pairings are checked with the kernel until a read finds the queue
+    /// empty.
+    ahead: bool,
     scratch: ArrayVec<u8, NAME_MAX>,
     path: [u8; PATH_MAX],
     filter: Option<DirFilter<'s>>,
@@ -255,6 +260,7 @@ impl<'s, B: Backend> Machine<'s, B> {
             hints: ArrayVec::new(),
             rechecks: ArrayVec::new(),
             rescan_due: false,
+            ahead: false,
             scratch: ArrayVec::new(),
             path: [0; PATH_MAX],
             filter: None,
@@ -687,11 +693,26 @@ impl<'s, B: Backend> Machine<'s, B> {
         }
         match self.watch_child(parent, name, true) {
             Child::Watched | Child::Known | Child::Excluded => {}
-            // The parent's path is stale (a rename still queued): look
-            // again once this batch's renames are applied.
-            Child::Vanished => self.recheck(parent),
+            // Gone from a parent whose path was right a moment ago: deleted
+            // or renamed since, which the parent's queued events say.
+            // Unless the parent itself moved in between (another process):
+            // then look again once its rename is applied. Never a listing
+            // of the parent for a child that simply went (a rotated `logs`
+            // would cost a listing of everything beside it each time).
+            Child::Vanished => self.vanished_from(parent),
             Child::Skipped(operation, kind) => self.defer_skip(parent, name, operation, kind),
             Child::Failed(err) => self.deferred = Some(Deferred::Error(err)),
+        }
+    }
+
+    /// A child of `parent` was not at `parent`'s path + its name. Only if
+    /// `parent` itself moved meanwhile (its rename still queued, or
+    /// another process renaming it right now) is the child in doubt: list
+    /// `parent` again once its path is right. One path lookup, and only
+    /// when something vanished.
+    pub(super) fn vanished_from(&mut self, parent: u32) {
+        if !self.still_at(parent) {
+            self.recheck(parent);
         }
     }
 

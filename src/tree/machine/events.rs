@@ -94,10 +94,13 @@ impl<B: Backend> Machine<'_, B> {
 
     pub(super) fn moved_from(&mut self, parent: u32, cookie: u32, name: &[u8]) {
         if self.moves.is_full() {
-            // Too many renames in flight to pair them: a rescan finds where
-            // everything went.
-            self.start_rescan();
-            return;
+            // The kernel queues a rename's three events together, so the
+            // oldest rename still waiting for its IN_MOVE_SELF (several
+            // renames have come since) moved a directory we do not watch:
+            // settle it now, as its expiry would. Should its IN_MOVE_SELF
+            // come after all (another process's events in between), the
+            // hint its settling left says where the directory went.
+            self.expire_oldest_move();
         }
         self.moves.push(Move {
             cookie,
@@ -133,6 +136,18 @@ impl<B: Backend> Machine<'_, B> {
             .iter()
             .rposition(|m| m.from_parent == e.parent && m.from_hash == h)
         else {
+            // Its rename settled early (too many in flight) left a hint of
+            // where it went: follow it.
+            if let Some(k) = self
+                .hints
+                .iter()
+                .position(|h| h.slot == slot && h.wd == e.wd)
+            {
+                let h = self.hints.remove(k);
+                if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
+                    return self.follow(slot, h.parent, &h.name);
+                }
+            }
             // Already where a rename put it (a rescan or a listing followed
             // it first): that rename is done.
             let name = self.table.name(slot);
@@ -159,9 +174,12 @@ impl<B: Backend> Machine<'_, B> {
                 .iter()
                 .position(|h| h.slot == slot && h.wd == e.wd)
             else {
-                // Moved out, says the pairing; the kernel has the last word
-                // (a rescan may have put the entry where it is since).
-                return self.still_at(slot);
+                // Moved out, says the pairing. Only when the table may be
+                // ahead of the queue (a rescan may have put the entry where
+                // it is since) does the kernel get the last word: otherwise
+                // its path may lead to it again only because it came back
+                // since, which its own queued events will say.
+                return self.ahead && self.still_at(slot);
             };
             let h = self.hints.remove(k);
             (h.parent, h.name, true)
@@ -177,12 +195,18 @@ impl<B: Backend> Machine<'_, B> {
             }
             return self.still_at(slot);
         }
+        // The pairing is this directory's own rename when it is the latest
+        // (its three events are queued together) and the table is not
+        // ahead of the queue (no rescan since the queue was last empty):
+        // follow it without asking the kernel. Otherwise the kernel has
+        // the last word.
+        let trusted = !hinted && !self.ahead && i == self.moves.len();
+        if trusted {
+            return self.follow(slot, to_parent, &to_name);
+        }
         let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
         let _ = old_name.try_extend_from_slice(self.table.name(slot));
-        if let Err(kind) = self.table.rename(slot, to_parent, &to_name) {
-            // No room for the new name: stop watching it rather than report
-            // wrong paths, and say so.
-            self.deferred = Some(Deferred::Error(Error::new(Operation::AddWatch, kind)));
+        if !self.follow(slot, to_parent, &to_name) {
             return false;
         }
         if self.still_at(slot) {
@@ -205,6 +229,19 @@ impl<B: Backend> Machine<'_, B> {
         true
     }
 
+    /// Re-parents `slot` as `to_parent`/`name`; `false` (and an error
+    /// reported) when the name storage has no room for the new name.
+    fn follow(&mut self, slot: u32, to_parent: u32, name: &[u8]) -> bool {
+        match self.table.rename(slot, to_parent, name) {
+            Ok(()) => true,
+            Err(kind) => {
+                // Stop watching it rather than report wrong paths, and say so.
+                self.deferred = Some(Deferred::Error(Error::new(Operation::AddWatch, kind)));
+                false
+            }
+        }
+    }
+
     /// Call before reading the next batch of kernel events. The kernel
     /// queues `IN_MOVED_FROM`, `IN_MOVED_TO` and `IN_MOVE_SELF` together, so
     /// a rename whose `IN_MOVE_SELF` has not come within two more batches was
@@ -214,6 +251,7 @@ impl<B: Backend> Machine<'_, B> {
     /// lists again directories whose path was stale.
     pub fn end_batch(&mut self) {
         self.batch = self.batch.wrapping_add(1);
+        self.caught_up();
         let table = &self.table;
         self.rechecks
             .retain(|r| table.used(r.slot) && table.get(r.slot).wd == r.wd);
@@ -257,6 +295,22 @@ impl<B: Backend> Machine<'_, B> {
     /// landed in the tree, the directory is watched now.
     pub fn queue_empty(&mut self) {
         self.expire_moves(|_| true);
+        self.caught_up();
+    }
+
+    /// Every event read so far is handled; with none queued (and no rescan
+    /// under way), the table is no longer ahead of the queue.
+    fn caught_up(&mut self) {
+        if self.ahead && !self.walk.rescan && !self.backend.events_pending() {
+            self.ahead = false;
+        }
+    }
+
+    fn expire_oldest_move(&mut self) {
+        let m = self.moves.remove(0);
+        if m.to_parent != NONE && self.table.used(m.to_parent) {
+            self.child_appeared(m.to_parent, &m.to_name);
+        }
     }
 
     pub(super) fn expire_moves(&mut self, expired: impl Fn(&Move) -> bool) {

@@ -9,6 +9,7 @@ impl<B: Backend> Machine<'_, B> {
     /// first, so the rescan does not flood the queue), new ones are watched
     /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
     pub(super) fn start_rescan(&mut self) {
+        self.ahead = true;
         self.moves.clear();
         self.hints.clear();
         self.listing.clear();
@@ -232,7 +233,8 @@ impl<B: Backend> Machine<'_, B> {
                     // not know.
                     report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known | Child::Vanished | Child::Excluded => {}
+                Child::Known | Child::Excluded => {}
+                Child::Vanished => self.vanished_from(parent),
                 Child::Skipped(operation, kind) => {
                     if report {
                         self.defer_skip(parent, name, operation, kind);
