@@ -57,11 +57,9 @@ const LISTING_NOISE: WatchMask = WatchMask::OPEN
     .union(WatchMask::CLOSE_NOWRITE);
 /// How many renames can wait for their `IN_MOVE_SELF` at once.
 const MOVES: usize = 8;
-/// How many stale directories can wait to be listed again.
+/// How many stale directories wait in a list to be listed again; more
+/// are marked in the table (and found by a scan of it).
 const RECHECKS: usize = 16;
-/// How many batches a stale directory is tried again: its rename can be
-/// that far behind in the queue.
-const RECHECK_TRIES: u8 = 64;
 
 /// A report the machine produced: turn it into a [`TreeEvent`] with
 /// [`Machine::event`]. Plain data, so a driver can leave its loop before
@@ -110,6 +108,11 @@ struct Move {
     to_parent: u32,
     to_name: ArrayVec<u8, NAME_MAX>,
     batch: u32,
+    /// Settled as a rename of a directory we do not watch (its
+    /// `IN_MOVE_SELF` did not come in time), and kept a while longer in
+    /// case it comes after all: a read can fall between the kernel
+    /// queueing a rename's `IN_MOVED_TO` and its `IN_MOVE_SELF`.
+    settled: bool,
 }
 
 /// Where a listing found a watched directory whose rename is still queued.
@@ -126,7 +129,9 @@ struct Hint {
 struct Recheck {
     slot: u32,
     wd: i32,
-    tries: u8,
+    /// How many ancestors up the fallback listed, looking for it (see
+    /// [`Machine::end_batch`]).
+    climbed: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,9 +158,12 @@ struct Walk<D> {
     report: bool,
     /// Listing a directory again: report only directories not known.
     relist: bool,
-    /// Report `Ready` / `Rescanned` at the end.
+    /// Report `Ready` / `Rescanned` / `Relisted` at the end.
     setup: bool,
     rescan: bool,
+    /// Listing directories in doubt (the bounded fallback): a known watch
+    /// found at another place moves there, as in a rescan.
+    follow: bool,
 }
 
 /// The caller's veto on directories, see [`Machine::set_dir_filter`]:
@@ -190,7 +198,8 @@ pub struct Machine<'s, B: Backend> {
     hints: ArrayVec<Hint, MOVES>,
     /// Entries to list again at the end of the batch.
     rechecks: ArrayVec<Recheck, RECHECKS>,
-    rescan_due: bool,
+    /// More are marked `RELIST` (without `UNLISTED`) in the table.
+    spilled: bool,
     /// A rescan listed the filesystem as it is now while older events were
     /// still queued: the table may be ahead of the queue, so rename
     /// pairings are checked with the kernel until a read finds the queue
@@ -254,12 +263,13 @@ impl<'s, B: Backend> Machine<'s, B> {
                 relist: false,
                 setup: false,
                 rescan: false,
+                follow: false,
             },
             listing: Listing::new(),
             deferred: None,
             hints: ArrayVec::new(),
             rechecks: ArrayVec::new(),
-            rescan_due: false,
+            spilled: false,
             ahead: false,
             scratch: ArrayVec::new(),
             path: [0; PATH_MAX],
@@ -594,7 +604,7 @@ impl<'s, B: Backend> Machine<'s, B> {
                 || (self.walk.rescan && e.has(flag::SEEN))
                 || self.table.is_within(parent, known);
             let moved = !kept && !self.still_at(known);
-            if moved && self.walk.rescan {
+            if moved && (self.walk.rescan || self.walk.follow) {
                 // The rename was lost in the overflow: follow it now.
                 if self.table.rename(known, parent, name).is_ok() {
                     self.table

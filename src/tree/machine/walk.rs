@@ -74,7 +74,10 @@ impl<B: Backend> Machine<'_, B> {
                     let kind = if core::mem::take(&mut self.walk.setup) {
                         TreeEventKind::Ready
                     } else if core::mem::take(&mut self.walk.rescan) {
+                        self.walk.follow = false;
                         TreeEventKind::Rescanned
+                    } else if core::mem::take(&mut self.walk.follow) {
+                        TreeEventKind::Relisted
                     } else {
                         self.walk.active = false;
                         continue;
