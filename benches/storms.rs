@@ -14,8 +14,10 @@
 //! against the walk's count. It prints the medians over the runs and the
 //! ratio of medians.
 //!
-//! `cargo bench --bench storms`; `STORMS_RUNS=N` (default 3) runs, and
-//! `STORMS_SCALE=F` (default 1) scales every storm's size. Without
+//! `cargo bench --bench storms`; `STORMS_RUNS=N` (default 3) runs,
+//! `STORMS_SCALE=F` (default 1) scales every storm's size, and
+//! `STORMS_ONLY=0,2` runs only those storms (counted from 0 in the order
+//! printed). Without
 //! inotifywait it runs the tree alone and says so.
 
 #[path = "../tests/storms/mod.rs"]
@@ -98,7 +100,11 @@ fn main() {
         "probe",
         "ratio"
     );
-    for storm in storms {
+    let only = std::env::var("STORMS_ONLY").ok();
+    for (k, storm) in storms.into_iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !o.split(',').any(|x| x == k.to_string())) {
+            continue;
+        }
         let mut ours = Vec::new();
         let mut theirs = Vec::new();
         for _ in 0..runs {

@@ -228,7 +228,7 @@ fn follow(storm: storms::Storm) -> Outcome {
             .count(),
         rescans: events
             .iter()
-            .filter(|e| matches!(e.kind, TreeEventKind::Rescanned))
+            .filter(|e| matches!(e.kind, TreeEventKind::Rescanned | TreeEventKind::Relisted))
             .count(),
         probe_seen: events.iter().any(|e| e.path() == probe_path),
     }

@@ -225,6 +225,8 @@ fn vanished(errno: Errno) -> bool {
 
 enum Child {
     Watched,
+    /// The parent's path was stale: nothing done.
+    ParentStale,
     /// Not there (any more): deleted, renamed, or a symlink.
     Vanished,
     Known,
@@ -562,7 +564,11 @@ impl<'s, B: Backend> Machine<'s, B> {
 
     /// Watches directory `name` inside `parent`: the path is built, the
     /// watch added with the reduced mask, the entry recorded `UNLISTED`.
-    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool) -> Child {
+    /// With `check_parent` (the parent's path may be stale: an event about
+    /// it is being handled, not a listing of it), a directory found there
+    /// that is not already `parent`'s child of that name costs one path
+    /// lookup, to ask whether `parent` is still at its path.
+    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool, check_parent: bool) -> Child {
         let Some((len, _)) = self.table.path(parent, &mut self.path) else {
             return Child::Skipped(
                 Operation::AddWatch,
@@ -592,7 +598,24 @@ impl<'s, B: Backend> Machine<'s, B> {
             }
             Err(e) => return Child::Skipped(Operation::AddWatch, ErrorKind::Os(e)),
         };
-        if let Some(known) = self.table.slot_of(wd) {
+        let known = self.table.slot_of(wd);
+        let same =
+            known.is_some_and(|k| self.table.get(k).parent == parent && self.table.name(k) == name);
+        if check_parent && !same && !self.still_at(parent) {
+            // The parent's path leads elsewhere now (a rename still queued):
+            // what is there is not its child. Undo, and look again once
+            // the renames are applied.
+            match known {
+                None => self.backend.remove_watch(wd),
+                Some(k) if !self.table.get(k).has(flag::REDUCED) => {
+                    let full = self.child_mask(self.masks.full);
+                    let _ = self.backend.add_watch(c_str(&self.path[..=total]), full);
+                }
+                Some(_) => {}
+            }
+            return Child::ParentStale;
+        }
+        if let Some(known) = known {
             let e = *self.table.get(known);
             let same = e.parent == parent && self.table.name(known) == name;
             // A known watch in a new place: either the same directory
@@ -694,15 +717,15 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// A directory appeared in `parent` (created, or moved in from outside):
     /// watch it; what went wrong is reported after the kernel event.
     fn child_appeared(&mut self, parent: u32, name: &[u8]) {
-        // The event may be older than a rename still queued: if the
-        // parent's path now leads elsewhere, a directory of that name there
-        // is not this one's child. Look again once the renames are applied.
-        if !self.still_at(parent) {
-            self.recheck(parent);
-            return;
-        }
-        match self.watch_child(parent, name, true) {
+        // The event may be older than a rename still queued: the parent's
+        // path may lead elsewhere now. Asked only when the answer matters
+        // (not for a child already known there, e.g. found by a listing),
+        // and never for a root: a root that moved is gone (its
+        // IN_MOVE_SELF, queued, ends it and drops what was watched below).
+        let check_parent = !self.table.get(parent).has(flag::ROOT);
+        match self.watch_child(parent, name, true, check_parent) {
             Child::Watched | Child::Known | Child::Excluded => {}
+            Child::ParentStale => self.recheck(parent),
             // Gone from a parent whose path was right a moment ago: deleted
             // or renamed since, which the parent's queued events say.
             // Unless the parent itself moved in between (another process):
@@ -721,7 +744,7 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// `parent` again once its path is right. One path lookup, and only
     /// when something vanished.
     pub(super) fn vanished_from(&mut self, parent: u32) {
-        if !self.still_at(parent) {
+        if !self.table.get(parent).has(flag::ROOT) && !self.still_at(parent) {
             self.recheck(parent);
         }
     }

@@ -230,13 +230,13 @@ impl<B: Backend> Machine<'_, B> {
         if is_dir {
             let new_dirs = self.walk.rescan || self.walk.relist;
             let fresh = self.walk.report || new_dirs;
-            match self.watch_child(parent, name, fresh) {
+            match self.watch_child(parent, name, fresh, false) {
                 Child::Watched => {
                     // A rescan or relisting reports the directories it did
                     // not know.
                     report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known | Child::Excluded => {}
+                Child::Known | Child::Excluded | Child::ParentStale => {}
                 Child::Vanished => self.vanished_from(parent),
                 Child::Skipped(operation, kind) => {
                     if report {
