@@ -31,10 +31,7 @@ impl<B: Backend> Machine<'_, B> {
     /// the end of the next ones until its path is right again (the rename
     /// queued behind it is handled) or it is gone. With the list full, it
     /// is marked in the table instead. Never a rescan.
-    #[track_caller]
     pub(super) fn recheck(&mut self, slot: u32) {
-        #[cfg(feature = "std")]
-        std::eprintln!("DEBUG recheck {slot} from {}", core::panic::Location::caller());
         if !self.table.used(slot) || self.rechecks.iter().any(|r| r.slot == slot) {
             return;
         }
