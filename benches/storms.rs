@@ -102,7 +102,10 @@ fn main() {
     );
     let only = std::env::var("STORMS_ONLY").ok();
     for (k, storm) in storms.into_iter().enumerate() {
-        if only.as_ref().is_some_and(|o| !o.split(',').any(|x| x == k.to_string())) {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|x| x == k.to_string()))
+        {
             continue;
         }
         let mut ours = Vec::new();

@@ -161,6 +161,10 @@ struct Walk<D> {
     /// Report `Ready` / `Rescanned` / `Relisted` at the end.
     setup: bool,
     rescan: bool,
+    /// The directory being listed may move meanwhile (events were
+    /// queued when it was opened): each new directory found in it asks
+    /// whether it is still at its path.
+    check: bool,
     /// Listing directories in doubt (the bounded fallback): a known watch
     /// found at another place moves there, as in a rescan.
     follow: bool,
@@ -265,6 +269,7 @@ impl<'s, B: Backend> Machine<'s, B> {
                 relist: false,
                 setup: false,
                 rescan: false,
+                check: false,
                 follow: false,
             },
             listing: Listing::new(),

@@ -161,14 +161,6 @@ impl<B: Backend> Machine<'_, B> {
         }
         let slot = self.walk.cursor;
         self.table.clear(slot, flag::UNLISTED);
-        // A path can go stale (a rename still queued) and then name another
-        // directory (`mv logs logs.1; mkdir logs`): list only where the
-        // path still leads to this watch; otherwise look again later. With
-        // nothing queued, no rename is pending: no need to ask.
-        if self.backend.events_pending() && !self.still_at(slot) {
-            self.recheck(slot);
-            return None;
-        }
         let e = *self.table.get(slot);
         let Some(len) = self.sys_path(slot) else {
             let kind = TreeEventKind::Skipped {
@@ -184,6 +176,20 @@ impl<B: Backend> Machine<'_, B> {
         };
         match self.backend.open_dir(c_str(&self.path[..=len])) {
             Ok(dir) => {
+                // A path can go stale and then name another directory
+                // (`mv logs logs.1; mkdir logs`, by another process while
+                // this walk runs): list only what the path led to once
+                // opened, asked after the opening so that no rename can
+                // slip in between; otherwise look again later. The same
+                // question guards each new directory the listing finds
+                // (the directory may move while it is listed). With
+                // nothing queued, nothing is renaming: no need to ask.
+                let check = self.backend.events_pending();
+                if check && !self.still_at(slot) {
+                    self.recheck(slot);
+                    return None;
+                }
+                self.walk.check = check;
                 self.rechecks.retain(|r| r.slot != slot);
                 self.walk.dir = Some(dir);
                 self.walk.slot = slot;
@@ -230,13 +236,21 @@ impl<B: Backend> Machine<'_, B> {
         if is_dir {
             let new_dirs = self.walk.rescan || self.walk.relist;
             let fresh = self.walk.report || new_dirs;
-            match self.watch_child(parent, name, fresh, false) {
+            match self.watch_child(parent, name, fresh, self.walk.check) {
                 Child::Watched => {
                     // A rescan or relisting reports the directories it did
                     // not know.
                     report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known | Child::Excluded | Child::ParentStale => {}
+                Child::Known | Child::Excluded => {}
+                Child::ParentStale => {
+                    // It moved while listed: what is left to read may be
+                    // another directory's. List it again at its new path.
+                    self.walk.dir = None;
+                    self.listing.clear();
+                    self.recheck(parent);
+                    return None;
+                }
                 Child::Vanished => self.vanished_from(parent),
                 Child::Skipped(operation, kind) => {
                     if report {
