@@ -250,7 +250,7 @@ fn storm_is_followed(storm: storms::Storm) {
 
 #[test]
 fn log_rotation() {
-    storm_is_followed(storms::Storm::Rotation { n: 2000 });
+    storm_is_followed(storms::Storm::Rotation { n: 1000 });
 }
 
 #[test]

@@ -161,10 +161,9 @@ struct Walk<D> {
     /// Report `Ready` / `Rescanned` / `Relisted` at the end.
     setup: bool,
     rescan: bool,
-    /// The directory being listed may move meanwhile (events were
-    /// queued when it was opened): each new directory found in it asks
-    /// whether it is still at its path.
-    check: bool,
+    /// Ask whether the directory being listed is still at its path once
+    /// it is listed.
+    verify: bool,
     /// Listing directories in doubt (the bounded fallback): a known watch
     /// found at another place moves there, as in a rescan.
     follow: bool,
@@ -269,7 +268,7 @@ impl<'s, B: Backend> Machine<'s, B> {
                 relist: false,
                 setup: false,
                 rescan: false,
-                check: false,
+                verify: false,
                 follow: false,
             },
             listing: Listing::new(),
@@ -632,6 +631,18 @@ impl<'s, B: Backend> Machine<'s, B> {
                 || (self.walk.rescan && e.has(flag::SEEN))
                 || self.table.is_within(parent, known);
             let moved = !kept && !self.still_at(known);
+            if !kept && !moved && self.misplaced(known) {
+                // Its old path leads to it only through a parent whose path
+                // is stale: a listing went through that path while another
+                // directory sat there (another process renaming meanwhile)
+                // and put it under the wrong parent. It is here: move it
+                // here, and list that parent again once its path is right.
+                if self.table.rename(known, parent, name).is_ok() {
+                    self.table.set(known, flag::SEEN);
+                }
+                self.recheck(e.parent);
+                return Child::Known;
+            }
             if moved && (self.walk.rescan || self.walk.follow) {
                 // The rename was lost in the overflow: follow it now.
                 if self.table.rename(known, parent, name).is_ok() {
@@ -687,6 +698,14 @@ impl<'s, B: Backend> Machine<'s, B> {
                 Child::Failed(Error::new(Operation::AddWatch, kind).with_path(&self.path[..total]))
             }
         }
+    }
+
+    /// Whether `slot`'s parent (not a root) is not at its path: then
+    /// `slot`'s path leading to it says nothing about where it belongs.
+    /// Asked only when a directory turns up at a second path.
+    fn misplaced(&mut self, slot: u32) -> bool {
+        let parent = self.table.get(slot).parent;
+        parent != NONE && !self.table.get(parent).has(flag::ROOT) && !self.still_at(parent)
     }
 
     /// Whether the watch of `slot` still is at the path the table gives it

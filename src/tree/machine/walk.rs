@@ -148,6 +148,9 @@ impl<B: Backend> Machine<'_, B> {
             }
             return None;
         }
+        if core::mem::take(&mut self.walk.verify) {
+            self.verified(self.walk.slot);
+        }
         let hi = self.table.hi();
         while self.walk.cursor < hi
             && !(self.table.used(self.walk.cursor)
@@ -176,20 +179,12 @@ impl<B: Backend> Machine<'_, B> {
         };
         match self.backend.open_dir(c_str(&self.path[..=len])) {
             Ok(dir) => {
-                // A path can go stale and then name another directory
-                // (`mv logs logs.1; mkdir logs`, by another process while
-                // this walk runs): list only what the path led to once
-                // opened, asked after the opening so that no rename can
-                // slip in between; otherwise look again later. The same
-                // question guards each new directory the listing finds
-                // (the directory may move while it is listed). With
-                // nothing queued, nothing is renaming: no need to ask.
-                let check = self.backend.events_pending();
-                if check && !self.still_at(slot) {
-                    self.recheck(slot);
-                    return None;
-                }
-                self.walk.check = check;
+                // A path can name another directory by the time it is
+                // opened, or while it is listed (`mv logs logs.1; mkdir
+                // logs` by another process meanwhile): once listed, it is
+                // asked whether it is still at its path (see `verified`).
+                // During the set-up, only while events are queued.
+                self.walk.verify = !self.walk.setup || self.backend.events_pending();
                 self.rechecks.retain(|r| r.slot != slot);
                 self.walk.dir = Some(dir);
                 self.walk.slot = slot;
@@ -218,6 +213,26 @@ impl<B: Backend> Machine<'_, B> {
         }
     }
 
+    /// `slot` was just listed: if its path no longer leads to it, what
+    /// the listing read, or watched through that path, may be another
+    /// directory's. The directories it found new (not listed yet) are
+    /// dropped again, and `slot` is listed again once its path is right.
+    /// One path lookup per listing, whatever its size.
+    fn verified(&mut self, slot: u32) {
+        if !self.table.used(slot) || self.still_at(slot) {
+            return;
+        }
+        for child in self.table.slots() {
+            if self.table.used(child) {
+                let e = *self.table.get(child);
+                if e.parent == slot && e.has(flag::UNLISTED) {
+                    self.remove_subtree(child, false);
+                }
+            }
+        }
+        self.recheck(slot);
+    }
+
     /// One entry the listing found.
     pub(super) fn listed(
         &mut self,
@@ -236,21 +251,15 @@ impl<B: Backend> Machine<'_, B> {
         if is_dir {
             let new_dirs = self.walk.rescan || self.walk.relist;
             let fresh = self.walk.report || new_dirs;
-            match self.watch_child(parent, name, fresh, self.walk.check) {
+            match self.watch_child(parent, name, fresh, false) {
                 Child::Watched => {
                     // A rescan or relisting reports the directories it did
                     // not know.
                     report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known | Child::Excluded => {}
-                Child::ParentStale => {
-                    // It moved while listed: what is left to read may be
-                    // another directory's. List it again at its new path.
-                    self.walk.dir = None;
-                    self.listing.clear();
-                    self.recheck(parent);
-                    return None;
-                }
+                // (No parent check while listing: `verified` asks once for
+                // the whole listing.)
+                Child::Known | Child::Excluded | Child::ParentStale => {}
                 Child::Vanished => self.vanished_from(parent),
                 Child::Skipped(operation, kind) => {
                     if report {
