@@ -40,6 +40,16 @@ pub enum Op {
     Overflow(u8),
     /// Let the machine process events, reading at most N per batch.
     Process(u8),
+    /// A rename whose `IN_MOVE_SELF` the kernel queues just after a read
+    /// found the queue empty (the read came between the rename's
+    /// `IN_MOVED_TO` and its `IN_MOVE_SELF`).
+    RenameLate(u8, u8, u8),
+    /// Log rotation, 1 to 4 times: `mv D D.N; mkdir D; mkdir D/day` for a
+    /// directory D of the tree.
+    Rotate(u8, u8),
+    /// One directory renamed back and forth inside its parent, 2 to 33
+    /// times in a row (a rename burst between reads).
+    Spin(u8, u8),
 }
 
 const NAMES: [&[u8]; 5] = [b"a", b"b", b"c", b"dd", b"eee"];
@@ -59,6 +69,10 @@ pub struct ModelFs {
     next_wd: i32,
     cookie: u32,
     queue: Vec<(i32, EventMask, u32, Vec<u8>)>,
+    /// Where in `queue` an event not queued yet sits ([`Op::RenameLate`]):
+    /// a read stops before it, finds the queue empty, and only then does
+    /// it come.
+    held: Option<usize>,
     lose: usize,
     in_op: bool,
     /// Check reported paths against `ever` ([`Check::Exact`]).
@@ -72,6 +86,10 @@ pub struct ModelFs {
     /// Which directory each watch descriptor was given to.
     wd_node: HashMap<i32, usize>,
     outside: u32,
+    /// Overflows, rescans and bounded re-listings the machine reported.
+    overflows: core::cell::Cell<usize>,
+    rescans: core::cell::Cell<usize>,
+    relistings: core::cell::Cell<usize>,
 }
 
 const ROOT: usize = 1;
@@ -86,6 +104,7 @@ impl ModelFs {
             next_wd: 1,
             cookie: 1,
             queue: Vec::new(),
+            held: None,
             lose: 0,
             in_op: false,
             exact: false,
@@ -94,6 +113,9 @@ impl ModelFs {
             links: HashMap::new(),
             wd_node: HashMap::new(),
             outside: 0,
+            overflows: Default::default(),
+            rescans: Default::default(),
+            relistings: Default::default(),
         };
         fs.nodes.push(Some(Node {
             parent: 0,
@@ -310,6 +332,11 @@ impl ModelFs {
         }
     }
 
+    /// How many events a read can see now.
+    fn visible(&self) -> usize {
+        self.held.unwrap_or(self.queue.len())
+    }
+
     fn dirs_below(&self, top: usize) -> Vec<usize> {
         let mut out = vec![top];
         let mut k = 0;
@@ -387,6 +414,56 @@ impl ModelFs {
                     self.rename(top, to, name);
                 }
             }
+            Op::RenameLate(d, to, n) => {
+                let before = self.queue.len();
+                self.apply_inner(Op::Rename(d, to, n));
+                let moved_self = self.queue.len().checked_sub(1);
+                let queued = self.queue.len() > before
+                    && self
+                        .queue
+                        .last()
+                        .is_some_and(|e| e.1 == EventMask::MOVE_SELF);
+                if queued && self.held.is_none() {
+                    self.held = moved_self;
+                }
+            }
+            Op::Rotate(d, n) => {
+                let dir = self.pick_dir(d);
+                if dir == ROOT {
+                    return;
+                }
+                let (parent, name) = {
+                    let n = self.node(dir);
+                    (n.parent, n.name.clone())
+                };
+                for _ in 0..=n % 4 {
+                    self.outside += 1;
+                    let mut rotated = name.clone();
+                    rotated.extend_from_slice(format!(".{}", self.outside).as_bytes());
+                    let Some(&now) = self.node(parent).children.get(&name) else {
+                        return;
+                    };
+                    self.rename(now, parent, &rotated);
+                    let fresh = self.add(parent, &name, true);
+                    self.emit(parent, EventMask::CREATE | EventMask::ISDIR, 0, &name);
+                    self.add(fresh, b"day", true);
+                    self.emit(fresh, EventMask::CREATE | EventMask::ISDIR, 0, b"day");
+                }
+            }
+            Op::Spin(d, n) => {
+                let dir = self.pick_dir(d);
+                if dir == ROOT {
+                    return;
+                }
+                let parent = self.node(dir).parent;
+                let names = [self.node(dir).name.clone(), b"spun".to_vec()];
+                if self.node(parent).children.contains_key(&names[1]) {
+                    return;
+                }
+                for k in 0..2 + n as usize % 32 {
+                    self.rename(dir, parent, &names[(k + 1) % 2]);
+                }
+            }
             Op::Overflow(n) => self.lose = 1 + n as usize % 4,
             Op::Process(_) => {}
         }
@@ -401,6 +478,12 @@ pub struct ModelDir {
 
 impl Backend for ModelFs {
     type Dir = ModelDir;
+
+    /// Like the kernel's `FIONREAD`: whether events wait in the queue (not
+    /// those of the batch being handled, already read).
+    fn events_pending(&mut self) -> bool {
+        self.visible() > 0
+    }
 
     fn add_watch(
         &mut self,
@@ -521,6 +604,7 @@ pub fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usiz
     m.add_root(b"/t").map_err(|e| e.to_string())?;
     let mut full = false;
     pump(&mut m, 64, &mut full)?;
+    m.backend().rescans.set(0);
     let trace = std::env::var_os("ZINOTIFY_MODEL_TRACE").is_some();
     for &op in ops {
         m.backend_mut().apply(op);
@@ -578,6 +662,19 @@ pub fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usiz
         // A full table legitimately leaves directories out.
         return Ok(m.len());
     }
+    if fs.overflows.get() == 0 && fs.relistings.get() > 0 {
+        return Err(format!(
+            "{} bounded re-listings with no overflow: a rename the tree did not follow",
+            fs.relistings.get()
+        ));
+    }
+    if fs.rescans.get() > fs.overflows.get() {
+        return Err(format!(
+            "{} rescans after {} overflows: a rescan the kernel did not ask for",
+            fs.rescans.get(),
+            fs.overflows.get()
+        ));
+    }
     let want: BTreeSet<Vec<u8>> = fs
         .tree_dirs()
         .into_iter()
@@ -616,16 +713,25 @@ fn pump<S: TreeStore>(
     let mut buf = vec![0u8; 64 * 1024];
     for _ in 0..10_000 {
         drain_steps(m, full)?;
-        if m.backend().queue.is_empty() {
-            if !m.has_pending_moves() {
+        if m.backend().visible() == 0 {
+            let held = m.backend_mut().held.take().is_some();
+            if !held && !m.has_pending_moves() {
                 return Ok(());
             }
-            m.queue_empty();
+            // A read found the queue empty (as the driver's would).
+            if held {
+                m.end_batch();
+            }
+            if m.has_pending_moves() {
+                m.queue_empty();
+            }
             continue;
         }
         m.end_batch();
-        let take = batch.min(m.backend().queue.len());
-        let events: Vec<_> = m.backend_mut().queue.drain(..take).collect();
+        let take = batch.min(m.backend().visible());
+        let fs = m.backend_mut();
+        fs.held = fs.held.map(|h| h - take);
+        let events: Vec<_> = fs.queue.drain(..take).collect();
         let mut enc = Encoder::new(&mut buf);
         for (wd, mask, cookie, name) in &events {
             enc.push(*wd, *mask, *cookie, name)
@@ -686,6 +792,13 @@ fn check<S: TreeStore>(
             String::from_utf8_lossy(ev.name)
         );
     }
+    let fs = m.backend();
+    match ev.kind {
+        TreeEventKind::Overflow => fs.overflows.set(fs.overflows.get() + 1),
+        TreeEventKind::Rescanned => fs.rescans.set(fs.rescans.get() + 1),
+        TreeEventKind::Relisted => fs.relistings.set(fs.relistings.get() + 1),
+        _ => {}
+    }
     match ev.kind {
         TreeEventKind::Kernel | TreeEventKind::Synthetic | TreeEventKind::RootGone
             if m.backend().exact =>
@@ -723,7 +836,7 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
     let mut it = data.iter().copied();
     while let Some(tag) = it.next() {
         let mut arg = || it.next().unwrap_or(0);
-        ops.push(match tag % 8 {
+        ops.push(match tag % 11 {
             0 => Op::Mkdir(arg(), arg()),
             1 => Op::Touch(arg(), arg()),
             2 => Op::Remove(arg()),
@@ -731,6 +844,9 @@ pub fn ops_from_bytes(data: &[u8]) -> Vec<Op> {
             4 => Op::MoveOut(arg()),
             5 => Op::MoveIn(arg(), arg()),
             6 => Op::Overflow(arg()),
+            7 => Op::RenameLate(arg(), arg(), arg()),
+            8 => Op::Rotate(arg(), arg()),
+            9 => Op::Spin(arg(), arg()),
             _ => Op::Process(arg()),
         });
         if ops.len() >= 256 {

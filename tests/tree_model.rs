@@ -20,6 +20,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::MoveIn(a, b)),
         1 => any::<u8>().prop_map(Op::Overflow),
         4 => any::<u8>().prop_map(Op::Process),
+        1 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c)| Op::RenameLate(a, b, c)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Rotate(a, b)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Spin(a, b)),
     ]
 }
 
@@ -66,6 +69,54 @@ proptest! {
             return Err(TestCaseError::fail(msg));
         }
     }
+}
+
+/// Storm-shaped sequences: rotations and rename bursts of one directory
+/// between reads, with reads of every size in between, and never a rescan
+/// without an overflow (`run` checks that).
+fn storm_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Rotate(a, b)),
+        3 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Spin(a, b)),
+        1 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c)| Op::RenameLate(a, b, c)),
+        2 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Mkdir(a, b)),
+        1 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c)| Op::Rename(a, b, c)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::MoveIn(a, b)),
+        1 => any::<u8>().prop_map(Op::MoveOut),
+        3 => any::<u8>().prop_map(Op::Process),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn storms_are_followed_without_rescans(ops in proptest::collection::vec(storm_op(), 0..40)) {
+        if let Err(msg) = run(&ops, 4096, Check::Exact) {
+            return Err(TestCaseError::fail(msg));
+        }
+    }
+}
+
+/// The flaky stale path of `cli_vs_inotifywait` (`mv "a, 3/b" "a, 3/c"`
+/// printed as `a, 3/b/` ever after), made deterministic: a read comes
+/// between the rename's `IN_MOVED_TO` and its `IN_MOVE_SELF`, finds the
+/// queue empty and settles the rename as if the directory were not
+/// watched; the `IN_MOVE_SELF` that comes next must still move the entry.
+#[test]
+fn a_rename_whose_move_self_comes_after_an_empty_read() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Process(7),
+        Mkdir(1, 1),
+        Process(7),
+        RenameLate(1, 0, 2),
+        Process(7),
+        Mkdir(1, 3),
+        Process(7),
+    ];
+    run(&ops, 64, Check::Exact).unwrap();
 }
 
 #[test]
@@ -488,10 +539,11 @@ fn a_stale_pairing_after_a_rescan_does_not_drop_a_directory() {
 /// Found by the fuzzer, checked exactly. `mkdir /t/a/b`, then `/t/a/dd`'s
 /// big subtree is removed, then `/t/a` becomes `/t/c`. The `IN_CREATE` of
 /// `b` finds `/t/a` stale and waits for the rename, but read one event at a
-/// time, the rename came more than `RECHECK_TRIES` reads later: `/t/c/b`
-/// was never watched. Now a recheck that runs out of tries rescans.
+/// time, the rename came more than 64 reads later: `/t/c/b` was never
+/// watched, and then a rescan settled it. Now the recheck waits as long as
+/// events are queued (the rename is among them), with no rescan.
 #[test]
-fn a_stale_directory_whose_rename_is_far_behind_is_rescanned() {
+fn a_stale_directory_whose_rename_is_far_behind_waits_for_it() {
     use Op::*;
     let ops = [
         MoveIn(85, 85),
@@ -551,4 +603,25 @@ fn growing_storage_grows_mid_stream_and_follows_the_model() {
         watched > 16,
         "only {watched} directories: the storage never grew"
     );
+}
+
+/// Found by the storm proptest: `/t/b` renamed to `/t/a` with its
+/// `IN_MOVE_SELF` late (after an empty read settled the rename), then
+/// moved on to `/t/eee` before the tree reads: settling found nothing at
+/// `/t/a` (no hint), so the late `IN_MOVE_SELF` must be paired with the
+/// settled rename, kept for that, or `/t/b` stays stale for good.
+#[test]
+fn a_late_move_self_after_the_directory_moved_on() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 51),
+        Process(0),
+        RenameLate(71, 20, 105),
+        Mkdir(0, 3),
+        Rename(29, 223, 0),
+        Rename(88, 54, 114),
+        Process(0),
+        Mkdir(0, 0),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
 }

@@ -175,3 +175,113 @@ fn renames_into_directories_not_watched_yet() {
     drain(&mut trees, Duration::from_millis(300));
     assert_consistent(&trees, t.path());
 }
+
+#[path = "storms/mod.rs"]
+mod storms;
+
+/// What watching one storm came to.
+struct Outcome {
+    /// Overflows, and rescans or bounded re-listings the tree reported.
+    overflows: usize,
+    rescans: usize,
+    probe_seen: bool,
+}
+
+/// Runs `storm` in a thread while the tree follows it, then writes a probe
+/// file in the deepest directory; checks the final state against a walk.
+fn follow(storm: storms::Storm) -> Outcome {
+    let t = TempDir::new("storm-kind");
+    let outside = TempDir::new("storm-kind-out");
+    storm.set_up(t.path(), outside.path());
+    let mut store = Store::new(64 * 1024);
+    let mut trees = store.trees(WatchMask::CREATE | WatchMask::CLOSE_WRITE);
+    trees.add_root(bytes(t.path())).unwrap();
+    ready(&mut trees);
+    let (root, out) = (t.path().to_path_buf(), outside.path().to_path_buf());
+    let worker = std::thread::spawn(move || storm.run(&root, &out));
+    let mut events = Vec::new();
+    while !worker.is_finished() {
+        events.extend(drain(&mut trees, Duration::from_millis(5)));
+    }
+    worker.join().unwrap();
+    events.extend(drain(&mut trees, Duration::from_millis(200)));
+    let probe = storms::deepest(t.path()).join("probe");
+    std::fs::write(&probe, b"").unwrap();
+    let probe_path = probe.display().to_string();
+    events.extend(drain_until(&mut trees, Duration::from_secs(2), |e| {
+        e.path() == probe_path
+    }));
+    let events: Vec<Owned> = events.into_iter().map(|e| e.unwrap()).collect();
+    let (got, want) = (watched(&trees), walk(t.path()));
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{}: unwatched {missing:?}, watched but gone {extra:?}",
+        storm.name()
+    );
+    assert_consistent(&trees, t.path());
+    Outcome {
+        overflows: events
+            .iter()
+            .filter(|e| e.kind == TreeEventKind::Overflow)
+            .count(),
+        rescans: events
+            .iter()
+            .filter(|e| matches!(e.kind, TreeEventKind::Rescanned | TreeEventKind::Relisted))
+            .count(),
+        probe_seen: events.iter().any(|e| e.path() == probe_path),
+    }
+}
+
+/// The storm ends with the right watches and the probe reported, and the
+/// tree rescanned only after an overflow.
+fn storm_is_followed(storm: storms::Storm) {
+    let o = follow(storm);
+    assert!(o.probe_seen, "{}: the probe was not reported", storm.name());
+    assert!(
+        o.rescans <= o.overflows,
+        "{}: {} rescans after {} overflows",
+        storm.name(),
+        o.rescans,
+        o.overflows
+    );
+}
+
+#[test]
+fn log_rotation() {
+    storm_is_followed(storms::Storm::Rotation { n: 1000 });
+}
+
+#[test]
+fn one_directory_renamed_again_and_again_in_a_big_tree() {
+    storm_is_followed(storms::Storm::Renames {
+        dirs: 2000,
+        n: 3000,
+        pause_every: 300,
+    });
+}
+
+#[test]
+fn one_directory_renamed_again_and_again_in_a_small_tree() {
+    storm_is_followed(storms::Storm::Renames {
+        dirs: 3,
+        n: 6000,
+        pause_every: 0,
+    });
+}
+
+#[test]
+fn a_subtree_moved_in_and_out() {
+    storm_is_followed(storms::Storm::InAndOut { dirs: 100, n: 20 });
+}
+
+#[test]
+fn mkdir_p_flood() {
+    storm_is_followed(storms::Storm::MkdirP { n: 300 });
+}
+
+#[test]
+fn make_and_remove_subtrees() {
+    storm_is_followed(storms::Storm::MakeRemove { dirs: 50, n: 20 });
+}

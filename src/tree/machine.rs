@@ -57,11 +57,9 @@ const LISTING_NOISE: WatchMask = WatchMask::OPEN
     .union(WatchMask::CLOSE_NOWRITE);
 /// How many renames can wait for their `IN_MOVE_SELF` at once.
 const MOVES: usize = 8;
-/// How many stale directories can wait to be listed again.
+/// How many stale directories wait in a list to be listed again; more
+/// are marked in the table (and found by a scan of it).
 const RECHECKS: usize = 16;
-/// How many batches a stale directory is tried again: its rename can be
-/// that far behind in the queue.
-const RECHECK_TRIES: u8 = 64;
 
 /// A report the machine produced: turn it into a [`TreeEvent`] with
 /// [`Machine::event`]. Plain data, so a driver can leave its loop before
@@ -110,6 +108,11 @@ struct Move {
     to_parent: u32,
     to_name: ArrayVec<u8, NAME_MAX>,
     batch: u32,
+    /// Settled as a rename of a directory we do not watch (its
+    /// `IN_MOVE_SELF` did not come in time), and kept a while longer in
+    /// case it comes after all: a read can fall between the kernel
+    /// queueing a rename's `IN_MOVED_TO` and its `IN_MOVE_SELF`.
+    settled: bool,
 }
 
 /// Where a listing found a watched directory whose rename is still queued.
@@ -126,7 +129,9 @@ struct Hint {
 struct Recheck {
     slot: u32,
     wd: i32,
-    tries: u8,
+    /// How many ancestors up the fallback listed, looking for it (see
+    /// [`Machine::end_batch`]).
+    climbed: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,9 +158,15 @@ struct Walk<D> {
     report: bool,
     /// Listing a directory again: report only directories not known.
     relist: bool,
-    /// Report `Ready` / `Rescanned` at the end.
+    /// Report `Ready` / `Rescanned` / `Relisted` at the end.
     setup: bool,
     rescan: bool,
+    /// Ask whether the directory being listed is still at its path once
+    /// it is listed.
+    verify: bool,
+    /// Listing directories in doubt (the bounded fallback): a known watch
+    /// found at another place moves there, as in a rescan.
+    follow: bool,
 }
 
 /// The caller's veto on directories, see [`Machine::set_dir_filter`]:
@@ -191,7 +202,13 @@ pub struct Machine<'s, B: Backend, S: TreeStore = BorrowedTreeStorage<'s>> {
     hints: ArrayVec<Hint, MOVES>,
     /// Entries to list again at the end of the batch.
     rechecks: ArrayVec<Recheck, RECHECKS>,
-    rescan_due: bool,
+    /// More are marked `RELIST` (without `UNLISTED`) in the table.
+    spilled: bool,
+    /// A rescan listed the filesystem as it is now while older events were
+    /// still queued: the table may be ahead of the queue, so rename
+    /// pairings are checked with the kernel until a read finds the queue
+    /// empty.
+    ahead: bool,
     scratch: ArrayVec<u8, NAME_MAX>,
     path: [u8; PATH_MAX],
     filter: Option<DirFilter<'s>>,
@@ -212,6 +229,8 @@ fn vanished(errno: Errno) -> bool {
 
 enum Child {
     Watched,
+    /// The parent's path was stale: nothing done.
+    ParentStale,
     /// Not there (any more): deleted, renamed, or a symlink.
     Vanished,
     Known,
@@ -249,12 +268,15 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
                 relist: false,
                 setup: false,
                 rescan: false,
+                verify: false,
+                follow: false,
             },
             listing: Listing::new(),
             deferred: None,
             hints: ArrayVec::new(),
             rechecks: ArrayVec::new(),
-            rescan_due: false,
+            spilled: false,
+            ahead: false,
             scratch: ArrayVec::new(),
             path: [0; PATH_MAX],
             filter: None,
@@ -553,7 +575,11 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
 
     /// Watches directory `name` inside `parent`: the path is built, the
     /// watch added with the reduced mask, the entry recorded `UNLISTED`.
-    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool) -> Child {
+    /// With `check_parent` (the parent's path may be stale: an event about
+    /// it is being handled, not a listing of it), a directory found there
+    /// that is not already `parent`'s child of that name costs one path
+    /// lookup, to ask whether `parent` is still at its path.
+    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool, check_parent: bool) -> Child {
         let Some((len, _)) = self.table.path(parent, &mut self.path) else {
             return Child::Skipped(
                 Operation::AddWatch,
@@ -583,7 +609,24 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             }
             Err(e) => return Child::Skipped(Operation::AddWatch, ErrorKind::Os(e)),
         };
-        if let Some(known) = self.table.slot_of(wd) {
+        let known = self.table.slot_of(wd);
+        let same =
+            known.is_some_and(|k| self.table.get(k).parent == parent && self.table.name(k) == name);
+        if check_parent && !same && !self.still_at(parent) {
+            // The parent's path leads elsewhere now (a rename still queued):
+            // what is there is not its child. Undo, and look again once
+            // the renames are applied.
+            match known {
+                None => self.backend.remove_watch(wd),
+                Some(k) if !self.table.get(k).has(flag::REDUCED) => {
+                    let full = self.child_mask(self.masks.full);
+                    let _ = self.backend.add_watch(c_str(&self.path[..=total]), full);
+                }
+                Some(_) => {}
+            }
+            return Child::ParentStale;
+        }
+        if let Some(known) = known {
             let e = *self.table.get(known);
             let same = e.parent == parent && self.table.name(known) == name;
             // A known watch in a new place: either the same directory
@@ -595,7 +638,19 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
                 || (self.walk.rescan && e.has(flag::SEEN))
                 || self.table.is_within(parent, known);
             let moved = !kept && !self.still_at(known);
-            if moved && self.walk.rescan {
+            if !kept && !moved && self.misplaced(known) {
+                // Its old path leads to it only through a parent whose path
+                // is stale: a listing went through that path while another
+                // directory sat there (another process renaming meanwhile)
+                // and put it under the wrong parent. It is here: move it
+                // here, and list that parent again once its path is right.
+                if self.table.rename(known, parent, name).is_ok() {
+                    self.table.set(known, flag::SEEN);
+                }
+                self.recheck(e.parent);
+                return Child::Known;
+            }
+            if moved && (self.walk.rescan || self.walk.follow) {
                 // The rename was lost in the overflow: follow it now.
                 if self.table.rename(known, parent, name).is_ok() {
                     self.table
@@ -652,6 +707,14 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         }
     }
 
+    /// Whether `slot`'s parent (not a root) is not at its path: then
+    /// `slot`'s path leading to it says nothing about where it belongs.
+    /// Asked only when a directory turns up at a second path.
+    fn misplaced(&mut self, slot: u32) -> bool {
+        let parent = self.table.get(slot).parent;
+        parent != NONE && !self.table.get(parent).has(flag::ROOT) && !self.still_at(parent)
+    }
+
     /// Whether the watch of `slot` still is at the path the table gives it
     /// (`inotify_add_watch` there returns its descriptor; its mask is kept).
     fn still_at(&mut self, slot: u32) -> bool {
@@ -685,20 +748,35 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     /// A directory appeared in `parent` (created, or moved in from outside):
     /// watch it; what went wrong is reported after the kernel event.
     fn child_appeared(&mut self, parent: u32, name: &[u8]) {
-        // The event may be older than a rename still queued: if the
-        // parent's path now leads elsewhere, a directory of that name there
-        // is not this one's child. Look again once the renames are applied.
-        if !self.still_at(parent) {
-            self.recheck(parent);
-            return;
-        }
-        match self.watch_child(parent, name, true) {
+        // The event may be older than a rename still queued: the parent's
+        // path may lead elsewhere now. Asked only when the answer matters
+        // (not for a child already known there, e.g. found by a listing),
+        // and never for a root: a root that moved is gone (its
+        // IN_MOVE_SELF, queued, ends it and drops what was watched below).
+        let check_parent = !self.table.get(parent).has(flag::ROOT);
+        match self.watch_child(parent, name, true, check_parent) {
             Child::Watched | Child::Known | Child::Excluded => {}
-            // The parent's path is stale (a rename still queued): look
-            // again once this batch's renames are applied.
-            Child::Vanished => self.recheck(parent),
+            Child::ParentStale => self.recheck(parent),
+            // Gone from a parent whose path was right a moment ago: deleted
+            // or renamed since, which the parent's queued events say.
+            // Unless the parent itself moved in between (another process):
+            // then look again once its rename is applied. Never a listing
+            // of the parent for a child that simply went (a rotated `logs`
+            // would cost a listing of everything beside it each time).
+            Child::Vanished => self.vanished_from(parent),
             Child::Skipped(operation, kind) => self.defer_skip(parent, name, operation, kind),
             Child::Failed(err) => self.deferred = Some(Deferred::Error(err)),
+        }
+    }
+
+    /// A child of `parent` was not at `parent`'s path + its name. Only if
+    /// `parent` itself moved meanwhile (its rename still queued, or
+    /// another process renaming it right now) is the child in doubt: list
+    /// `parent` again once its path is right. One path lookup, and only
+    /// when something vanished.
+    pub(super) fn vanished_from(&mut self, parent: u32) {
+        if !self.table.get(parent).has(flag::ROOT) && !self.still_at(parent) {
+            self.recheck(parent);
         }
     }
 

@@ -205,11 +205,20 @@ pub enum TreeEventKind {
     /// rescan follows. `dir` and `name` are empty, `root` is `None`.
     Overflow,
     /// The rescan after an overflow is done: the tree matches the
-    /// filesystem again. A rescan also runs, with no `Overflow` before it,
-    /// when the tree cannot follow renames otherwise: more in flight at
-    /// once than it pairs, or a directory's rename too far behind in the
-    /// queue.
+    /// filesystem again. It follows an [`Overflow`](Self::Overflow) only:
+    /// storms the kernel's queue holds (log rotation, rename bursts, more
+    /// renames in flight than the tree pairs at once) are followed event
+    /// by event.
     Rescanned,
+    /// The bounded fallback is done: a watched directory's path went
+    /// stale and no queued event said where it went (a rename the kernel
+    /// never reported to this tree, e.g. inside a directory not watched
+    /// yet). Its nearest ancestor still at its path was listed again, and
+    /// a watched directory found there under another name was followed;
+    /// a directory not found even below its root is dropped. Only those
+    /// directories were listed, not the tree. `dir` and `name` are empty,
+    /// `root` is `None`.
+    Relisted,
     /// The set-up of the roots added so far is done (inotifywait's
     /// "Watches established."). `root` is `None`.
     Ready,

@@ -124,6 +124,11 @@ impl<'s> Tree<'s> {
                 TreeEventKind::Rescanned => {
                     Item::Notice("the event queue overflowed; the tree was read again".into())
                 }
+                TreeEventKind::Relisted => Item::Notice(
+                    "a watched directory moved where no event said; \
+                     the directories around it were read again"
+                        .into(),
+                ),
                 TreeEventKind::Ready => {
                     if setup {
                         return Ok(Pumped::Ready);

@@ -28,20 +28,47 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     }
 
     /// Schedules `slot` to be listed again at the end of the batch, and at
-    /// the end of the next ones until a listing works (a rename queued
-    /// behind will have fixed its path) or it is gone; after
-    /// [`RECHECK_TRIES`] batches, or with too many at once: a rescan.
+    /// the end of the next ones until its path is right again (the rename
+    /// queued behind it is handled) or it is gone. With the list full, it
+    /// is marked in the table instead. Never a rescan.
     pub(super) fn recheck(&mut self, slot: u32) {
         if !self.table.used(slot) || self.rechecks.iter().any(|r| r.slot == slot) {
             return;
         }
         let wd = self.table.get(slot).wd;
-        if self
-            .rechecks
-            .try_push(Recheck { slot, wd, tries: 0 })
-            .is_err()
-        {
-            self.rescan_due = true;
+        let r = Recheck {
+            slot,
+            wd,
+            climbed: 0,
+        };
+        if self.rechecks.try_push(r).is_err() && !self.table.get(slot).has(flag::UNLISTED) {
+            self.table.set(slot, flag::RELIST);
+            self.spilled = true;
+        }
+    }
+
+    /// Moves rechecks marked in the table back into the list while it has
+    /// room; one scan of the table, only while some are marked.
+    fn unspill(&mut self) {
+        self.spilled = false;
+        for slot in self.table.slots() {
+            if !self.table.used(slot) {
+                continue;
+            }
+            let e = *self.table.get(slot);
+            if !e.has(flag::RELIST) || e.has(flag::UNLISTED) {
+                continue;
+            }
+            if self.rechecks.is_full() {
+                self.spilled = true;
+                return;
+            }
+            self.table.clear(slot, flag::RELIST);
+            self.rechecks.push(Recheck {
+                slot,
+                wd: e.wd,
+                climbed: 0,
+            });
         }
     }
 
@@ -94,10 +121,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
 
     pub(super) fn moved_from(&mut self, parent: u32, cookie: u32, name: &[u8]) {
         if self.moves.is_full() {
-            // Too many renames in flight to pair them: a rescan finds where
-            // everything went.
-            self.start_rescan();
-            return;
+            self.make_room();
         }
         self.moves.push(Move {
             cookie,
@@ -106,6 +130,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             to_parent: NONE,
             to_name: ArrayVec::new(),
             batch: self.batch,
+            settled: false,
         });
     }
 
@@ -133,6 +158,18 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             .iter()
             .rposition(|m| m.from_parent == e.parent && m.from_hash == h)
         else {
+            // Its rename settled early (too many in flight) left a hint of
+            // where it went: follow it.
+            if let Some(k) = self
+                .hints
+                .iter()
+                .position(|h| h.slot == slot && h.wd == e.wd)
+            {
+                let h = self.hints.remove(k);
+                if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
+                    return self.follow(slot, h.parent, &h.name);
+                }
+            }
             // Already where a rename put it (a rescan or a listing followed
             // it first): that rename is done.
             let name = self.table.name(slot);
@@ -159,9 +196,12 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 .iter()
                 .position(|h| h.slot == slot && h.wd == e.wd)
             else {
-                // Moved out, says the pairing; the kernel has the last word
-                // (a rescan may have put the entry where it is since).
-                return self.still_at(slot);
+                // Moved out, says the pairing. Only when the table may be
+                // ahead of the queue (a rescan may have put the entry where
+                // it is since) does the kernel get the last word: otherwise
+                // its path may lead to it again only because it came back
+                // since, which its own queued events will say.
+                return self.ahead && self.still_at(slot);
             };
             let h = self.hints.remove(k);
             (h.parent, h.name, true)
@@ -177,12 +217,18 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             }
             return self.still_at(slot);
         }
+        // The pairing is this directory's own rename when it is the latest
+        // (its three events are queued together) and the table is not
+        // ahead of the queue (no rescan since the queue was last empty):
+        // follow it without asking the kernel. Otherwise the kernel has
+        // the last word.
+        let trusted = !hinted && !self.ahead && i == self.moves.len();
+        if trusted {
+            return self.follow(slot, to_parent, &to_name);
+        }
         let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
         let _ = old_name.try_extend_from_slice(self.table.name(slot));
-        if let Err(kind) = self.table.rename(slot, to_parent, &to_name) {
-            // No room for the new name: stop watching it rather than report
-            // wrong paths, and say so.
-            self.deferred = Some(Deferred::Error(Error::new(Operation::AddWatch, kind)));
+        if !self.follow(slot, to_parent, &to_name) {
             return false;
         }
         if self.still_at(slot) {
@@ -205,6 +251,19 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         true
     }
 
+    /// Re-parents `slot` as `to_parent`/`name`; `false` (and an error
+    /// reported) when the name storage has no room for the new name.
+    fn follow(&mut self, slot: u32, to_parent: u32, name: &[u8]) -> bool {
+        match self.table.rename(slot, to_parent, name) {
+            Ok(()) => true,
+            Err(kind) => {
+                // Stop watching it rather than report wrong paths, and say so.
+                self.deferred = Some(Deferred::Error(Error::new(Operation::AddWatch, kind)));
+                false
+            }
+        }
+    }
+
     /// Call before reading the next batch of kernel events. The kernel
     /// queues `IN_MOVED_FROM`, `IN_MOVED_TO` and `IN_MOVE_SELF` together, so
     /// a rename whose `IN_MOVE_SELF` has not come within two more batches was
@@ -214,35 +273,75 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     /// lists again directories whose path was stale.
     pub fn end_batch(&mut self) {
         self.batch = self.batch.wrapping_add(1);
+        self.caught_up();
         let table = &self.table;
         self.rechecks
             .retain(|r| table.used(r.slot) && table.get(r.slot).wd == r.wd);
-        if self.rechecks.iter().any(|r| r.tries >= RECHECK_TRIES) {
-            // Still there, its path still stale: the rename that moved it
-            // is further behind than we wait (small reads, long names), or
-            // was never seen. Dropping it would leave a directory unlisted
-            // (its new entries unwatched for good): a rescan settles it.
-            self.rescan_due = true;
+        if self.spilled && !self.rechecks.is_full() {
+            self.unspill();
         }
-        if core::mem::take(&mut self.rescan_due) {
-            self.rechecks.clear();
-            self.start_rescan();
+        if self.rechecks.is_empty() {
+            return self.expire_after_batches();
         }
-        for k in 0..self.rechecks.len() {
+        // Every event read so far is handled: with none queued, a path
+        // still stale was moved by a rename this tree never saw.
+        let settled = !self.backend.events_pending();
+        let mut k = 0;
+        while k < self.rechecks.len() {
             let slot = self.rechecks[k].slot;
-            self.rechecks[k].tries += 1;
             // Only where the path leads to the same directory again (a new
             // one may have taken the old name).
-            if !self.still_at(slot) {
+            if self.still_at(slot) {
+                let fresh = self.table.get(slot).has(flag::FRESH);
+                self.table
+                    .set(slot, flag::UNLISTED | if fresh { 0 } else { flag::RELIST });
+                self.start_walk(slot);
+            } else if settled && !self.walk.active && !self.look_for(k) {
                 continue;
             }
-            let fresh = self.table.get(slot).has(flag::FRESH);
-            self.table
-                .set(slot, flag::UNLISTED | if fresh { 0 } else { flag::RELIST });
-            self.start_walk(slot);
+            k += 1;
         }
+        self.expire_after_batches();
+    }
+
+    /// The bounded fallback for the directory of recheck `k`, whose path
+    /// is stale with no event left to say where it went: the nearest
+    /// ancestor still at its path, one level further up each time, is
+    /// listed again, following any watched directory found there under
+    /// another name ([`TreeEventKind::Relisted`] says so). Past its root,
+    /// it is dropped (the kernel gave no way to find it). `false` when
+    /// recheck `k` was removed.
+    fn look_for(&mut self, k: usize) -> bool {
+        let r = self.rechecks[k];
+        let mut up = self.table.get(r.slot).parent;
+        for _ in 0..r.climbed {
+            if up == NONE {
+                break;
+            }
+            up = self.table.get(up).parent;
+        }
+        while up != NONE && !self.still_at(up) {
+            up = self.table.get(up).parent;
+            self.rechecks[k].climbed = self.rechecks[k].climbed.saturating_add(1);
+        }
+        if up == NONE {
+            self.rechecks.remove(k);
+            self.remove_subtree(r.slot, false);
+            return false;
+        }
+        self.rechecks[k].climbed = self.rechecks[k].climbed.saturating_add(1);
+        self.table.set(up, flag::UNLISTED | flag::RELIST);
+        self.walk.follow = true;
+        self.start_walk(up);
+        true
+    }
+
+    fn expire_after_batches(&mut self) {
         let batch = self.batch;
-        self.expire_moves(|m| batch.wrapping_sub(m.batch) >= 3);
+        self.expire_moves(
+            |m| batch.wrapping_sub(m.batch) >= 3,
+            |m| batch.wrapping_sub(m.batch) >= 3,
+        );
     }
 
     /// Whether renames are waiting for their `IN_MOVE_SELF` (see
@@ -256,15 +355,57 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     /// will not come (the directory was not watched); where such a rename
     /// landed in the tree, the directory is watched now.
     pub fn queue_empty(&mut self) {
-        self.expire_moves(|_| true);
+        // Renames settled at an earlier empty read have had their chance.
+        self.expire_moves(|_| true, |_| true);
+        self.caught_up();
     }
 
-    pub(super) fn expire_moves(&mut self, expired: impl Fn(&Move) -> bool) {
-        while let Some(i) = self.moves.iter().position(&expired) {
-            let m = self.moves.remove(i);
-            if m.to_parent != NONE && self.table.used(m.to_parent) {
-                self.child_appeared(m.to_parent, &m.to_name);
-            }
+    /// Every event read so far is handled; with none queued (and no rescan
+    /// under way), the table is no longer ahead of the queue.
+    fn caught_up(&mut self) {
+        if self.ahead && !self.walk.rescan && !self.backend.events_pending() {
+            self.ahead = false;
+        }
+    }
+
+    /// Frees one place in the pairing list, never by rescanning: the
+    /// oldest settled rename goes; with none, the oldest rename still
+    /// waiting is settled and goes. The kernel queues a rename's three
+    /// events together, so a rename that several later ones overtook moved
+    /// a directory we do not watch; should its `IN_MOVE_SELF` come after
+    /// all (another process's events in between), the hint its settling
+    /// left says where the directory went.
+    fn make_room(&mut self) {
+        let i = self.moves.iter().position(|m| m.settled).unwrap_or(0);
+        let m = self.moves.remove(i);
+        if !m.settled {
+            self.settle(m.to_parent, &m.to_name);
+        }
+    }
+
+    /// A rename whose `IN_MOVE_SELF` is not coming: if it landed in the
+    /// tree, the directory there is watched as a new one.
+    fn settle(&mut self, to_parent: u32, to_name: &[u8]) {
+        if to_parent != NONE && self.table.used(to_parent) {
+            self.child_appeared(to_parent, to_name);
+        }
+    }
+
+    /// Drops the settled renames `gone` picks, then settles (and keeps)
+    /// the waiting ones `expired` picks.
+    pub(super) fn expire_moves(
+        &mut self,
+        gone: impl Fn(&Move) -> bool,
+        expired: impl Fn(&Move) -> bool,
+    ) {
+        self.moves.retain(|m| !(m.settled && gone(m)));
+        let batch = self.batch;
+        while let Some(i) = self.moves.iter().position(|m| !m.settled && expired(m)) {
+            let m = &mut self.moves[i];
+            m.settled = true;
+            m.batch = batch;
+            let (to_parent, to_name) = (m.to_parent, m.to_name.clone());
+            self.settle(to_parent, &to_name);
         }
     }
 }

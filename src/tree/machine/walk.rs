@@ -9,6 +9,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     /// first, so the rescan does not flood the queue), new ones are watched
     /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
     pub(super) fn start_rescan(&mut self) {
+        self.ahead = true;
         self.moves.clear();
         self.hints.clear();
         self.listing.clear();
@@ -73,7 +74,10 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                     let kind = if core::mem::take(&mut self.walk.setup) {
                         TreeEventKind::Ready
                     } else if core::mem::take(&mut self.walk.rescan) {
+                        self.walk.follow = false;
                         TreeEventKind::Rescanned
+                    } else if core::mem::take(&mut self.walk.follow) {
+                        TreeEventKind::Relisted
                     } else {
                         self.walk.active = false;
                         continue;
@@ -144,6 +148,9 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             }
             return None;
         }
+        if core::mem::take(&mut self.walk.verify) {
+            self.verified(self.walk.slot);
+        }
         let hi = self.table.hi();
         while self.walk.cursor < hi
             && !(self.table.used(self.walk.cursor)
@@ -157,14 +164,6 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         }
         let slot = self.walk.cursor;
         self.table.clear(slot, flag::UNLISTED);
-        // A path can go stale (a rename still queued) and then name another
-        // directory (`mv logs logs.1; mkdir logs`): list only where the
-        // path still leads to this watch; otherwise look again later. With
-        // nothing queued, no rename is pending: no need to ask.
-        if self.backend.events_pending() && !self.still_at(slot) {
-            self.recheck(slot);
-            return None;
-        }
         let e = *self.table.get(slot);
         let Some(len) = self.sys_path(slot) else {
             let kind = TreeEventKind::Skipped {
@@ -180,6 +179,12 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         };
         match self.backend.open_dir(c_str(&self.path[..=len])) {
             Ok(dir) => {
+                // A path can name another directory by the time it is
+                // opened, or while it is listed (`mv logs logs.1; mkdir
+                // logs` by another process meanwhile): once listed, it is
+                // asked whether it is still at its path (see `verified`).
+                // During the set-up, only while events are queued.
+                self.walk.verify = !self.walk.setup || self.backend.events_pending();
                 self.rechecks.retain(|r| r.slot != slot);
                 self.walk.dir = Some(dir);
                 self.walk.slot = slot;
@@ -208,6 +213,26 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         }
     }
 
+    /// `slot` was just listed: if its path no longer leads to it, what
+    /// the listing read, or watched through that path, may be another
+    /// directory's. The directories it found new (not listed yet) are
+    /// dropped again, and `slot` is listed again once its path is right.
+    /// One path lookup per listing, whatever its size.
+    fn verified(&mut self, slot: u32) {
+        if !self.table.used(slot) || self.still_at(slot) {
+            return;
+        }
+        for child in self.table.slots() {
+            if self.table.used(child) {
+                let e = *self.table.get(child);
+                if e.parent == slot && e.has(flag::UNLISTED) {
+                    self.remove_subtree(child, false);
+                }
+            }
+        }
+        self.recheck(slot);
+    }
+
     /// One entry the listing found.
     pub(super) fn listed(
         &mut self,
@@ -226,13 +251,16 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         if is_dir {
             let new_dirs = self.walk.rescan || self.walk.relist;
             let fresh = self.walk.report || new_dirs;
-            match self.watch_child(parent, name, fresh) {
+            match self.watch_child(parent, name, fresh, false) {
                 Child::Watched => {
                     // A rescan or relisting reports the directories it did
                     // not know.
                     report |= new_dirs && self.masks.report.contains(EventMask::CREATE);
                 }
-                Child::Known | Child::Vanished | Child::Excluded => {}
+                // (No parent check while listing: `verified` asks once for
+                // the whole listing.)
+                Child::Known | Child::Excluded | Child::ParentStale => {}
+                Child::Vanished => self.vanished_from(parent),
                 Child::Skipped(operation, kind) => {
                     if report {
                         self.defer_skip(parent, name, operation, kind);
