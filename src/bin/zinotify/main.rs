@@ -4,17 +4,21 @@
 //! same output byte for byte, the same exit statuses. Where zinotify does
 //! better (see `--help`, "Better than inotifywait"), it says so.
 //!
-//! Modules: [`args`] parses the command line, [`paths`] gathers the paths,
+//! Modules: [`args`] parses the command line, [`paths`] gathers the paths ([`prune`]
+//! the directories `-r` leaves out),
 //! [`source`] produces events (flat watches) and
 //! [`tree`] for `-r`, [`filter`] applies `--exclude`/`--include`,
-//! [`format`] turns events into lines, [`sys`] holds the only `unsafe`
+//! [`format`] turns events into lines ([`json`] for `--json`), [`sys`]
+//! holds the only `unsafe`
 //! (libc's regex, strftime and signalfd), [`help`] is the help text.
 
 mod args;
 mod filter;
 mod format;
 mod help;
+mod json;
 mod paths;
+mod prune;
 mod source;
 mod sys;
 mod tree;
@@ -23,6 +27,7 @@ use args::{Command, Options, Output};
 use filter::Filter;
 use format::Line;
 use paths::PathList;
+use prune::Prune;
 use rustix::event::epoll;
 use source::{Item, Source};
 use std::io::{self, Write};
@@ -123,11 +128,20 @@ fn run_tree(
     signals: Option<&sys::Signals>,
     printer: &mut Printer,
 ) -> Result<u8, String> {
+    let mut prune = Prune::new(&list.exclude, options.prune.as_ref()).map_err(|err| {
+        format!(
+            "invalid --prune regular expression \"{}\": {err}",
+            String::from_utf8_lossy(options.prune.as_ref().map_or(&[][..], |p| &p.0))
+        )
+    })?;
+    let pruning = !prune.is_empty();
+    let mut veto = |path: &[u8]| prune.watches(path);
     let mut capacity = tree::FIRST_CAPACITY;
     loop {
         let mut storage = tree::Storage::new(capacity);
-        let mut source =
-            tree::Tree::new(&mut storage, options.watch, list).map_err(|err| err.to_string())?;
+        let filter: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
+        let mut source = tree::Tree::new(&mut storage, filter, options.watch, list)
+            .map_err(|err| err.to_string())?;
         for path in &list.watch {
             source.add(path).map_err(|err| err.to_string())?;
         }
@@ -137,8 +151,12 @@ fn run_tree(
             .map_err(|err| err.to_string())?;
         match outcome {
             tree::Established::Full => capacity = tree::grow(capacity),
-            tree::Established::Stopped => return finish(stop),
+            tree::Established::Stopped => return printer.finish(stop),
             tree::Established::Ready => {
+                // Events seen during set-up go out before the message.
+                if let Err(err) = printer.flush() {
+                    return printer.finish(Some(Stop::Write(err)));
+                }
                 established(options);
                 return event_loop(options, &mut source, signals, printer);
             }
@@ -175,7 +193,9 @@ enum Stop {
     Write(io::Error),
 }
 
-/// Decides, per event, what to print and whether to stop.
+/// Decides, per event, what to print and whether to stop. Lines are
+/// gathered in `pending` and written by [`flush`](Self::flush), once per
+/// read batch: one `write` for the whole batch instead of one per event.
 struct Printer {
     monitor: bool,
     quiet: u8,
@@ -184,7 +204,7 @@ struct Printer {
     output: Output,
     timefmt: Option<std::ffi::CString>,
     out: Box<dyn Write>,
-    line: Vec<u8>,
+    pending: Vec<u8>,
 }
 
 impl Printer {
@@ -197,7 +217,7 @@ impl Printer {
             output: options.output.clone(),
             timefmt: options.timefmt.clone(),
             out,
-            line: Vec::with_capacity(4096),
+            pending: Vec::with_capacity(64 * 1024),
         }
     }
 
@@ -205,10 +225,19 @@ impl Printer {
     fn item(&mut self, item: Item<'_>) -> ControlFlow<Stop> {
         let line = match item {
             Item::Notice(text) => {
-                if self.quiet == 0 {
-                    eprintln!("zinotify: {text}");
+                self.notice(&text);
+                return ControlFlow::Continue(());
+            }
+            Item::Rescan(text) => {
+                self.notice(&text);
+                if self.quiet < 2 && matches!(self.output, Output::Json) {
+                    json::marker("rescan", json::now_ns(), &mut self.pending);
                 }
                 return ControlFlow::Continue(());
+            }
+            Item::Gone(text) => {
+                self.notice(&text);
+                return ControlFlow::Break(Stop::Exit(EXIT_FAILURE));
             }
             Item::Event(line) => line,
         };
@@ -222,9 +251,7 @@ impl Printer {
             }
         }
         if self.quiet < 2 && (overflow || line.mask.intersects(self.report)) {
-            if let Err(err) = self.print(&line) {
-                return ControlFlow::Break(Stop::Write(err));
-            }
+            self.print(&line);
         }
         if self.monitor {
             ControlFlow::Continue(())
@@ -232,6 +259,13 @@ impl Printer {
             ControlFlow::Break(Stop::Exit(EXIT_EVENT))
         } else {
             ControlFlow::Break(Stop::Exit(EXIT_FAILURE))
+        }
+    }
+
+    /// A remark on standard error, unless `-q`.
+    fn notice(&self, text: &str) {
+        if self.quiet == 0 {
+            eprintln!("zinotify: {text}");
         }
     }
 
@@ -246,11 +280,11 @@ impl Printer {
         }
     }
 
-    /// Writes one event and flushes it, so a pipe sees it at once.
-    fn print(&mut self, line: &Line<'_>) -> io::Result<()> {
-        self.line.clear();
+    /// Adds one event's line to the pending output.
+    fn print(&mut self, line: &Line<'_>) {
         match &self.output {
-            Output::Csv => format::csv_line(line, &mut self.line),
+            Output::Csv => format::csv_line(line, &mut self.pending),
+            Output::Json => json::event(line, json::now_ns(), &mut self.pending),
             Output::Format(format) => {
                 let timefmt = &self.timefmt;
                 let mut time = |out: &mut Vec<u8>| {
@@ -258,11 +292,33 @@ impl Printer {
                         sys::format_local_time(fmt, out);
                     }
                 };
-                format.render(line, &mut time, &mut self.line);
+                format.render(line, &mut time, &mut self.pending);
             }
         }
-        self.out.write_all(&self.line)?;
+    }
+
+    /// Writes the pending lines in one go and flushes them, so a pipe sees
+    /// them before the command waits again.
+    fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.pending);
+        self.pending.clear();
+        written?;
         self.out.flush()
+    }
+
+    /// Flushes, then turns why the loop stopped into the exit status.
+    fn finish(&mut self, stop: Option<Stop>) -> Result<u8, String> {
+        let flushed = self.flush();
+        match stop {
+            Some(Stop::Exit(code)) => match flushed {
+                Ok(()) => Ok(code),
+                Err(err) => finish(Some(Stop::Write(err))),
+            },
+            other => finish(other.or(flushed.err().map(Stop::Write))),
+        }
     }
 }
 
@@ -334,7 +390,10 @@ fn event_loop(
                 .drain(&mut |item| printer.feed(item, &mut stop))
                 .map_err(|err| err.to_string())?;
             if flow.is_break() {
-                return finish(stop);
+                return printer.finish(stop);
+            }
+            if let Err(err) = printer.flush() {
+                return printer.finish(Some(Stop::Write(err)));
             }
         }
     }

@@ -10,8 +10,14 @@ use zinotify::{Error, Inotify, Slot, WatchDescriptor, WatchMask, Watches};
 pub enum Item<'a> {
     /// An event, kernel or synthetic, ready to print.
     Event(Line<'a>),
-    /// A remark for standard error (a directory skipped, a rescan done).
+    /// A remark for standard error (a directory skipped).
     Notice(String),
+    /// The tree was read again (after an overflow): a remark for standard
+    /// error, and a `rescan` marker for `--json`.
+    Rescan(String),
+    /// Nothing is watched any more (every root of `-r` deleted or moved
+    /// away): the remark to print, then the command ends with status 1.
+    Gone(String),
 }
 
 /// An event source the main loop waits on.
@@ -101,6 +107,8 @@ impl Source for Flat {
                     watch: watched.watch_path.unwrap_or_default(),
                     name: watched.event.name,
                     mask: watched.event.mask,
+                    cookie: watched.event.cookie,
+                    synthetic: false,
                 }));
                 if watched.is_ignored() {
                     self.table

@@ -16,9 +16,10 @@ use crate::format::Line;
 use crate::paths::PathList;
 use crate::source::{Flat, Item, Source};
 use rustix::fd::{AsFd, BorrowedFd};
+use rustix::io::Errno;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::tree::{InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::tree::{DirFilter, InotifyTrees, TreeEventKind, TreeStorage};
 use zinotify::{Error, ErrorKind, EventMask, WatchMask};
 
 /// Directories the first attempt has room for. 64 Ki costs about 1 MiB
@@ -69,39 +70,37 @@ pub fn grow(capacity: usize) -> usize {
 pub struct Tree<'s> {
     trees: InotifyTrees<'s>,
     files: Option<Flat>,
-    /// `@path` exclusions, as `dir/` prefixes of watch paths to drop.
-    exclude: Vec<Vec<u8>>,
     mask: WatchMask,
     /// Every path given, to size the flat table of files.
     file_paths: Vec<Vec<u8>>,
-    /// How many trees were added (set-up waits for them only).
-    roots: usize,
+    /// The roots added, as (device, inode): a directory named twice (`d`,
+    /// `d/`, `$PWD/d`) is watched once, under its first name, as by
+    /// inotifywait.
+    root_ids: Vec<(u64, u64)>,
+    /// How many roots are still watched (deleted or moved-away ones end).
+    live_roots: usize,
 }
 
 impl<'s> Tree<'s> {
-    /// A tree over `storage`, reporting `mask`; events in the `@path`
-    /// exclusions of `paths` (and below them) are dropped.
-    pub fn new(storage: &'s mut Storage, mask: WatchMask, paths: &PathList) -> Result<Self, Error> {
+    /// A tree over `storage`, reporting `mask`, leaving the directories
+    /// `prune` vetoes (see [`Prune`](crate::prune::Prune)) unwatched.
+    pub fn new(
+        storage: &'s mut Storage,
+        prune: Option<DirFilter<'s>>,
+        mask: WatchMask,
+        paths: &PathList,
+    ) -> Result<Self, Error> {
         let tree_storage =
             TreeStorage::new(&mut storage.entries, &mut storage.index, &mut storage.names)?;
-        let exclude = paths
-            .exclude
-            .iter()
-            .map(|e| {
-                let mut e = e.clone();
-                if !e.ends_with(b"/") {
-                    e.push(b'/');
-                }
-                e
-            })
-            .collect();
+        let mut trees = InotifyTrees::new(tree_storage, &mut storage.buf, mask)?;
+        trees.set_dir_filter(prune);
         Ok(Self {
-            trees: InotifyTrees::new(tree_storage, &mut storage.buf, mask)?,
+            trees,
             files: None,
-            exclude,
             mask,
             file_paths: paths.watch.clone(),
-            roots: 0,
+            root_ids: Vec::new(),
+            live_roots: 0,
         })
     }
 
@@ -109,16 +108,24 @@ impl<'s> Tree<'s> {
     /// (symlinks followed, as opendir follows them).
     pub fn add(&mut self, path: &[u8]) -> Result<(), Error> {
         use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::MetadataExt;
         let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(path));
-        if meta.is_ok_and(|m| !m.is_dir()) {
-            let files = match &mut self.files {
-                Some(files) => files,
-                None => self.files.insert(Flat::new(self.mask, &self.file_paths)?),
-            };
-            return files.add(path);
+        if let Ok(meta) = &meta {
+            if !meta.is_dir() {
+                let files = match &mut self.files {
+                    Some(files) => files,
+                    None => self.files.insert(Flat::new(self.mask, &self.file_paths)?),
+                };
+                return files.add(path);
+            }
+            let id = (meta.dev(), meta.ino());
+            if self.root_ids.contains(&id) {
+                return Ok(());
+            }
+            self.root_ids.push(id);
         }
         self.trees.add_root(path)?;
-        self.roots += 1;
+        self.live_roots += 1;
         Ok(())
     }
 
@@ -155,21 +162,23 @@ impl<'s> Tree<'s> {
                 }
                 Err(err) => return Err(err),
             };
-            let excluded = self.exclude.iter().any(|e| event.dir.starts_with(e));
             let item = match event.kind {
-                TreeEventKind::Kernel | TreeEventKind::Synthetic if excluded => continue,
                 TreeEventKind::Kernel | TreeEventKind::Synthetic => Item::Event(Line {
                     watch: event.dir,
                     name: event.name,
                     mask: event.mask,
+                    cookie: event.cookie,
+                    synthetic: event.kind == TreeEventKind::Synthetic,
                 }),
                 TreeEventKind::Overflow => Item::Event(Line {
                     watch: b"",
                     name: b"",
                     mask: EventMask::Q_OVERFLOW,
+                    cookie: 0,
+                    synthetic: false,
                 }),
                 TreeEventKind::Rescanned => {
-                    Item::Notice("the event queue overflowed; the tree was read again".into())
+                    Item::Rescan("the event queue overflowed; the tree was read again".into())
                 }
                 TreeEventKind::Ready => {
                     if setup {
@@ -177,9 +186,21 @@ impl<'s> Tree<'s> {
                     }
                     continue;
                 }
-                // The kernel's own DELETE_SELF/MOVE_SELF already said so.
-                TreeEventKind::RootGone => continue,
-                TreeEventKind::Skipped { .. } if excluded => continue,
+                // The kernel's own DELETE_SELF/MOVE_SELF already said so;
+                // once no root (and no file) is left, nothing can come.
+                TreeEventKind::RootGone => {
+                    self.live_roots -= 1;
+                    if self.live_roots > 0 || self.files.is_some() {
+                        continue;
+                    }
+                    Item::Gone("no watched directory is left".into())
+                }
+                // A directory already watched as (part of) another root:
+                // watched once, as by inotifywait, which says nothing.
+                TreeEventKind::Skipped {
+                    kind: ErrorKind::Os(Errno::EXIST),
+                    ..
+                } => continue,
                 TreeEventKind::Skipped { operation, kind } => {
                     let err = Error::new(operation, kind);
                     Item::Notice(format!(
@@ -225,7 +246,7 @@ impl Tree<'_> {
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<Established, Error> {
-        if self.roots == 0 {
+        if self.live_roots == 0 {
             // Only files were given: nothing to walk.
             return Ok(Established::Ready);
         }

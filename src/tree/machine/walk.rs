@@ -178,6 +178,16 @@ impl<B: Backend> Machine<'_, B> {
                 NameAt::None,
             )));
         };
+        // A root is the path the user named, followed if it is a symlink
+        // (as its watch is): a trailing `/` makes the kernel follow it
+        // despite O_NOFOLLOW. Nothing below a root is followed.
+        let len = if e.has(flag::ROOT) && len > 1 && len + 1 < PATH_MAX {
+            self.path[len] = b'/';
+            self.path[len + 1] = 0;
+            len + 1
+        } else {
+            len
+        };
         match self.backend.open_dir(c_str(&self.path[..=len])) {
             Ok(dir) => {
                 self.rechecks.retain(|r| r.slot != slot);
