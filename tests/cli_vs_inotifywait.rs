@@ -672,3 +672,65 @@ fn recursive_root_moved_away_ends_with_1() {
         "inotifywait (the difference is gone?):\n{theirs}"
     );
 }
+
+/// A project with `node_modules` holding 100 packages of 2 directories
+/// each, beside a small `src`.
+fn project(tmp: &TempDir) -> std::path::PathBuf {
+    let root = tmp.path().join("proj");
+    std::fs::create_dir_all(root.join("src/lib")).unwrap();
+    for n in 0..100 {
+        std::fs::create_dir_all(root.join(format!("node_modules/p{n}/lib"))).unwrap();
+    }
+    root
+}
+
+/// `@path` leaves the subtree unwatched at watch time, as in inotifywait:
+/// the same number of kernel watches; `--prune` (zinotify's own) gets
+/// there by regular expression, and also for a directory made later.
+#[test]
+fn pruned_subtrees_hold_no_kernel_watch() {
+    if !have_inotifywait("pruned_subtrees_hold_no_kernel_watch") {
+        return;
+    }
+    let tmp = TempDir::new("vs-prune");
+    let root = project(&tmp);
+    let start = |mut cmd: Command, extra: &[&str]| {
+        cmd.current_dir(tmp.path())
+            .args(["-m", "-r", "-e", "create", "proj"])
+            .args(extra);
+        Watcher::start(cmd)
+    };
+    let theirs = start(Command::new("inotifywait"), &["@proj/node_modules"]);
+    let at = start(zinotify(), &["@proj/node_modules/"]);
+    let regex = start(zinotify(), &["--prune", "(^|/)node_modules$"]);
+    let ignoring_case = start(zinotify(), &["--prunei", "/NODE_MODULES$"]);
+    let everything = start(zinotify(), &[]);
+    let expected = theirs.kernel_watches();
+    // proj, proj/src, proj/src/lib.
+    assert_eq!(expected, 3);
+    for z in [&at, &regex, &ignoring_case] {
+        assert_eq!(z.kernel_watches(), expected);
+    }
+    assert_eq!(everything.kernel_watches(), 3 + 1 + 200);
+
+    // Later: a new node_modules is pruned by the regex (its parent's CREATE
+    // is printed; nothing inside it is watched or listed).
+    std::fs::create_dir_all(root.join("web/node_modules/q/lib")).unwrap();
+    slow_pause();
+    std::fs::write(root.join("node_modules/p1/lib/x"), b"").unwrap();
+    std::fs::write(root.join("web/node_modules/q/lib/y"), b"").unwrap();
+    slow_pause();
+    assert_eq!(regex.kernel_watches(), expected + 1);
+    assert_eq!(ignoring_case.kernel_watches(), expected + 1);
+    let out = regex.stop();
+    assert_eq!(
+        show(&lines(&out.stdout)),
+        "proj/ CREATE,ISDIR web\nproj/web/ CREATE,ISDIR node_modules\n"
+    );
+    let out = at.stop();
+    let printed = show(&lines(&out.stdout));
+    assert!(!printed.contains(" x\n"), "{printed}");
+    for w in [theirs, ignoring_case, everything] {
+        w.stop();
+    }
+}
