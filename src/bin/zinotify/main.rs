@@ -337,6 +337,17 @@ fn finish(stop: Option<Stop>) -> Result<u8, String> {
 const SOURCE: u64 = 0;
 const SIGNAL: u64 = 1;
 
+/// Under a steady stream of events (the next one arrives within
+/// [`BUSY_GAP`] of the last batch's end) the command lets events pile up
+/// for up to this long before reading, so one read, and one write, carry
+/// many: far fewer wake-ups per event. An event after a quiet spell is read
+/// at once, so this adds no latency when idle, and at most this much per
+/// batch under load (`benches/cli.rs`, the live drain row, measures the
+/// CPU it saves).
+const COALESCE: Duration = Duration::from_millis(1);
+/// See [`COALESCE`].
+const BUSY_GAP: Duration = Duration::from_millis(1);
+
 /// Waits for events, signals and the timeout until one ends the command.
 fn event_loop(
     options: &Options,
@@ -365,6 +376,7 @@ fn event_loop(
         .map_err(fail)?;
     }
     let mut deadline = options.timeout.map(|t| Instant::now() + t);
+    let mut last_batch: Option<Instant> = None;
     let mut ready = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 4];
     loop {
         let left = deadline.map(|d| to_timespec(d.saturating_duration_since(Instant::now())));
@@ -384,6 +396,9 @@ fn event_loop(
             return Ok(EXIT_EVENT);
         }
         if ready_for(SOURCE) {
+            if last_batch.is_some_and(|t| t.elapsed() < BUSY_GAP) {
+                source.coalesce(COALESCE).map_err(|err| err.to_string())?;
+            }
             deadline = options.timeout.map(|t| Instant::now() + t);
             let mut stop = None;
             let flow = source
@@ -395,6 +410,7 @@ fn event_loop(
             if let Err(err) = printer.flush() {
                 return printer.finish(Some(Stop::Write(err)));
             }
+            last_batch = Some(Instant::now());
         }
     }
 }

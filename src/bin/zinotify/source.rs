@@ -4,6 +4,7 @@
 use crate::format::Line;
 use rustix::fd::BorrowedFd;
 use std::ops::ControlFlow;
+use std::time::Duration;
 use zinotify::{Error, Inotify, Slot, WatchDescriptor, WatchMask, Watches};
 
 /// One thing to tell the user.
@@ -25,12 +26,19 @@ pub trait Source {
     /// The descriptors that become readable when there is work.
     fn fds(&self) -> Vec<BorrowedFd<'_>>;
 
-    /// Hands everything available now to `sink`, without blocking, until
-    /// there is nothing left or `sink` breaks.
+    /// Hands what is available now to `sink`, without blocking, until
+    /// there is nothing left or `sink` breaks. It may stop after one read
+    /// with more still queued: the descriptors stay readable (epoll is
+    /// level-triggered here), so the loop comes straight back.
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error>;
+
+    /// Lets events pile up in the kernel for at most `window`, unless half
+    /// a read buffer is already queued ([`Inotify::coalesce`]), so the
+    /// next [`drain`](Self::drain) reads many at once.
+    fn coalesce(&self, window: Duration) -> Result<(), Error>;
 }
 
 /// The read buffer: 64 KiB holds hundreds of events per `read`.
@@ -92,15 +100,18 @@ impl Source for Flat {
         vec![rustix::fd::AsFd::as_fd(&self.inotify)]
     }
 
+    fn coalesce(&self, window: Duration) -> Result<(), Error> {
+        self.inotify.coalesce(BUF_LEN / 2, window)
+    }
+
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error> {
-        loop {
+        // One read per call: a second one would mostly find the queue
+        // empty, a system call per wake-up for nothing on a live stream.
+        {
             let events = self.inotify.read_events(&mut self.buf)?;
-            if events.remaining().is_empty() {
-                return Ok(ControlFlow::Continue(()));
-            }
             for event in events {
                 let watched = self.table.resolve(event?);
                 let flow = sink(Item::Event(Line {
@@ -119,5 +130,6 @@ impl Source for Flat {
                 }
             }
         }
+        Ok(ControlFlow::Continue(()))
     }
 }

@@ -270,6 +270,10 @@ impl Source for Tree<'_> {
         fds
     }
 
+    fn coalesce(&self, window: Duration) -> Result<(), Error> {
+        self.trees.inotify().coalesce(BUF_LEN / 2, window)
+    }
+
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
