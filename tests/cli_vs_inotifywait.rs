@@ -662,7 +662,7 @@ fn recursive_root_moved_away_ends_with_1() {
     assert_eq!(z.status.code(), Some(1));
     assert_eq!(show(&lines(&z.stdout)), "d/ MOVE_SELF \n");
     assert!(
-        String::from_utf8_lossy(&z.stderr).contains("no watched directory is left"),
+        String::from_utf8_lossy(&z.stderr).contains("no watched path is left"),
         "{}",
         z.stderr.escape_ascii()
     );
@@ -733,4 +733,38 @@ fn pruned_subtrees_hold_no_kernel_watch() {
     for w in [theirs, ignoring_case, everything] {
         w.stop();
     }
+}
+
+/// `-r` with a regular file among the paths: one inotify instance for
+/// both, so the order of the file's events and the tree's is
+/// inotifywait's, and so is the kernel's merging: in one queue a file's
+/// MODIFY with a CREATE between them is never merged (in a second queue of
+/// the file's own, they were: four came out as one).
+#[test]
+fn recursive_with_a_file_keeps_the_order_and_the_merging() {
+    if !have_inotifywait("recursive_with_a_file_keeps_the_order_and_the_merging") {
+        return;
+    }
+    use std::io::Write;
+    let tmp = TempDir::new("vs-r-file");
+    std::fs::create_dir_all(tmp.join("d/sub")).unwrap();
+    std::fs::write(tmp.join("file"), b"").unwrap();
+    let args = ["-m", "-r", "-e", "modify,create,move_self", "file", "d"];
+    let runs = side_by_side(tmp.path(), &args, || {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(tmp.join("file"))
+            .unwrap();
+        // No pause: the events queue up back to back.
+        for n in 0..4 {
+            f.write_all(b"x").unwrap();
+            std::fs::write(tmp.join(&format!("d/sub/n{n}")), b"").unwrap();
+        }
+        pause();
+        std::fs::rename(tmp.join("file"), tmp.join("moved")).unwrap();
+        pause();
+        f.write_all(b"after the move").unwrap();
+    });
+    assert_same_run(&runs, &args);
+    assert_eq!(lines(&runs.1.stdout).len(), 10);
 }

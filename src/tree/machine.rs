@@ -326,14 +326,28 @@ impl<'s, B: Backend> Machine<'s, B> {
         mask - WatchMask::DONT_FOLLOW
     }
 
+    /// A root that is not a directory: the user's full mask (nothing is
+    /// listed, so nothing to keep quiet), not restricted to directories.
+    fn file_root_mask(&self) -> WatchMask {
+        self.root_mask(self.masks.full) - WatchMask::ONLYDIR
+    }
+
     fn child_mask(&self, mask: WatchMask) -> WatchMask {
         mask | WatchMask::DONT_FOLLOW
     }
 
     /// Starts watching the tree at `path`: adds its watch now (a missing
-    /// root, or one that is not a directory, is an error here) and lists it
-    /// during the next [`step`](Self::step)s, which end with a
-    /// [`TreeEventKind::Ready`] report. Trailing slashes are dropped.
+    /// root is an error here) and lists it during the next
+    /// [`step`](Self::step)s, which end with a [`TreeEventKind::Ready`]
+    /// report. Trailing slashes are dropped.
+    ///
+    /// A root that is not a directory (a file, a device, ...) is watched
+    /// alone, as `inotifywait -r` watches such a path: its events have its
+    /// path as [`TreeEvent::dir`](super::TreeEvent::dir), without a
+    /// trailing `/` (a flat watch's path), and an empty name. It is never
+    /// listed, and stays watched when it is renamed (its events keep the
+    /// path it was given, as a flat watch's do); deleted, it ends with a
+    /// [`TreeEventKind::RootGone`].
     pub fn add_root(&mut self, path: &[u8]) -> Result<RootId, Error> {
         let mut path = path;
         while path.len() > 1 && path.ends_with(b"/") {
@@ -352,20 +366,38 @@ impl<'s, B: Backend> Machine<'s, B> {
         self.path[..path.len()].copy_from_slice(path);
         self.path[path.len()] = 0;
         let mask = self.root_mask(self.masks.reduced);
-        let wd = self
-            .backend
-            .add_watch(c_str(&self.path[..=path.len()]), mask)
-            .map_err(|e| Error::from_errno(Operation::AddWatch, e).with_path(path))?;
+        let c_path = c_str(&self.path[..=path.len()]);
+        let (wd, file) = match self.backend.add_watch(c_path, mask) {
+            Ok(wd) => (wd, false),
+            Err(Errno::NOTDIR) => {
+                let mask = self.file_root_mask();
+                let c_path = c_str(&self.path[..=path.len()]);
+                match self.backend.add_watch(c_path, mask) {
+                    Ok(wd) => (wd, true),
+                    Err(e) => return Err(Error::from_errno(Operation::AddWatch, e).with_path(path)),
+                }
+            }
+            Err(e) => return Err(Error::from_errno(Operation::AddWatch, e).with_path(path)),
+        };
         if self.table.slot_of(wd).is_some() {
             // Already inside a tree of ours: put its mask back.
-            let full = self.root_mask(self.masks.full);
+            let full = if file {
+                self.file_root_mask()
+            } else {
+                self.root_mask(self.masks.full)
+            };
             let _ = self
                 .backend
                 .add_watch(c_str(&self.path[..=path.len()]), full);
             return fail(ErrorKind::Os(Errno::EXIST));
         }
-        let flags = flag::UNLISTED | flag::REDUCED | flag::SEEN;
-        match self.table.insert_root(path, wd, flags) {
+        // A file root is never listed: only the directories' walk flags.
+        let flags = if file {
+            flag::SEEN
+        } else {
+            flag::UNLISTED | flag::REDUCED | flag::SEEN
+        };
+        match self.table.insert_root(path, wd, flags, file) {
             Ok(slot) => {
                 self.walk.setup = true;
                 self.start_walk(slot);
@@ -509,7 +541,7 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// would make the kernel follow a symlink), NUL-terminated. Its length.
     fn sys_path(&mut self, slot: u32) -> Option<usize> {
         let (mut len, _) = self.table.path(slot, &mut self.path)?;
-        if len > 1 {
+        if len > 1 && self.path[len - 1] == b'/' {
             len -= 1;
         }
         self.path[len] = 0;
@@ -519,7 +551,9 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
     /// or a child): the kernel's answer, or `None` if the path is too long.
     fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
-        let mask = if self.table.get(slot).has(flag::ROOT) {
+        let mask = if self.table.get(slot).is_file_root() {
+            self.file_root_mask()
+        } else if self.table.get(slot).has(flag::ROOT) {
             self.root_mask(base)
         } else {
             self.child_mask(base)

@@ -140,8 +140,8 @@ fn run_tree(
     loop {
         let mut storage = tree::Storage::new(capacity);
         let filter: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
-        let mut source = tree::Tree::new(&mut storage, filter, options.watch, list)
-            .map_err(|err| err.to_string())?;
+        let mut source =
+            tree::Tree::new(&mut storage, filter, options.watch).map_err(|err| err.to_string())?;
         for path in &list.watch {
             source.add(path).map_err(|err| err.to_string())?;
         }

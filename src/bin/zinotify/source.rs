@@ -72,7 +72,7 @@ impl Flat {
 
 /// The path as `%w` shows it: a directory (not a symlink to one, as
 /// inotifywait decides with `lstat`) gets a trailing `/`.
-pub fn display_path(path: &[u8]) -> Vec<u8> {
+fn display_path(path: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     let mut shown = path.to_vec();
     let is_dir =

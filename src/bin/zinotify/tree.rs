@@ -13,8 +13,7 @@
 //! room (before "Watches established.", so nothing is printed twice).
 
 use crate::format::Line;
-use crate::paths::PathList;
-use crate::source::{Flat, Item, Source};
+use crate::source::{Item, Source};
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 use std::ops::ControlFlow;
@@ -66,16 +65,13 @@ pub fn grow(capacity: usize) -> usize {
 }
 
 /// Recursive watches over one inotify instance; a path that is not a
-/// directory gets a flat watch beside it, as inotifywait `-r` does.
+/// directory is watched alone in the same instance, as inotifywait `-r`
+/// does (so the order of its events and the tree's is kept, and the kernel
+/// merges repeated events as it does for inotifywait).
 pub struct Tree<'s> {
     trees: InotifyTrees<'s>,
-    files: Option<Flat>,
-    mask: WatchMask,
-    /// Every path given, to size the flat table of files.
-    file_paths: Vec<Vec<u8>>,
-    /// The roots added, as (device, inode): a directory named twice (`d`,
-    /// `d/`, `$PWD/d`) is watched once, under its first name, as by
-    /// inotifywait.
+    /// The roots added, as (device, inode): a path named twice (`d`, `d/`,
+    /// `$PWD/d`) is watched once, under its first name, as by inotifywait.
     root_ids: Vec<(u64, u64)>,
     /// How many roots are still watched (deleted or moved-away ones end).
     live_roots: usize,
@@ -88,7 +84,6 @@ impl<'s> Tree<'s> {
         storage: &'s mut Storage,
         prune: Option<DirFilter<'s>>,
         mask: WatchMask,
-        paths: &PathList,
     ) -> Result<Self, Error> {
         let tree_storage =
             TreeStorage::new(&mut storage.entries, &mut storage.index, &mut storage.names)?;
@@ -96,28 +91,17 @@ impl<'s> Tree<'s> {
         trees.set_dir_filter(prune);
         Ok(Self {
             trees,
-            files: None,
-            mask,
-            file_paths: paths.watch.clone(),
             root_ids: Vec::new(),
             live_roots: 0,
         })
     }
 
     /// Watches the tree at `path`, or just `path` if it is not a directory
-    /// (symlinks followed, as opendir follows them).
+    /// (a symlink given is followed, as by inotifywait).
     pub fn add(&mut self, path: &[u8]) -> Result<(), Error> {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(path));
-        if let Ok(meta) = &meta {
-            if !meta.is_dir() {
-                let files = match &mut self.files {
-                    Some(files) => files,
-                    None => self.files.insert(Flat::new(self.mask, &self.file_paths)?),
-                };
-                return files.add(path);
-            }
+        if let Ok(meta) = std::fs::metadata(std::ffi::OsStr::from_bytes(path)) {
             let id = (meta.dev(), meta.ino());
             if self.root_ids.contains(&id) {
                 return Ok(());
@@ -190,10 +174,10 @@ impl<'s> Tree<'s> {
                 // once no root (and no file) is left, nothing can come.
                 TreeEventKind::RootGone => {
                     self.live_roots -= 1;
-                    if self.live_roots > 0 || self.files.is_some() {
+                    if self.live_roots > 0 {
                         continue;
                     }
-                    Item::Gone("no watched directory is left".into())
+                    Item::Gone("no watched path is left".into())
                 }
                 // A directory already watched as (part of) another root:
                 // watched once, as by inotifywait, which says nothing.
@@ -246,10 +230,6 @@ impl Tree<'_> {
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<Established, Error> {
-        if self.live_roots == 0 {
-            // Only files were given: nothing to walk.
-            return Ok(Established::Ready);
-        }
         loop {
             match self.pump(None, true, sink)? {
                 Pumped::Ready => return Ok(Established::Ready),
@@ -263,11 +243,7 @@ impl Tree<'_> {
 
 impl Source for Tree<'_> {
     fn fds(&self) -> Vec<BorrowedFd<'_>> {
-        let mut fds = vec![self.trees.inotify().as_fd()];
-        if let Some(files) = &self.files {
-            fds.extend(files.fds());
-        }
-        fds
+        vec![self.trees.inotify().as_fd()]
     }
 
     fn coalesce(&self, window: Duration) -> Result<(), Error> {
@@ -278,11 +254,6 @@ impl Source for Tree<'_> {
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error> {
-        if let Some(files) = &mut self.files {
-            if files.drain(sink)?.is_break() {
-                return Ok(ControlFlow::Break(()));
-            }
-        }
         Ok(match self.pump(Some(Duration::ZERO), false, sink)? {
             Pumped::Stopped => ControlFlow::Break(()),
             _ => ControlFlow::Continue(()),

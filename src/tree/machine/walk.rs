@@ -17,6 +17,10 @@ impl<B: Backend> Machine<'_, B> {
             if !self.table.used(slot) {
                 continue;
             }
+            if self.table.get(slot).is_file_root() {
+                // Nothing to list, and it stays SEEN: a file root is kept.
+                continue;
+            }
             self.table
                 .clear(slot, flag::SEEN | flag::FRESH | flag::UNLISTED);
             let e = *self.table.get(slot);
