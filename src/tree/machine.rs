@@ -224,9 +224,14 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// A machine with no roots. `mask` is what the user wants reported;
     /// `IN_ONESHOT`, `IN_MASK_ADD` and `IN_MASK_CREATE` are ignored (they
     /// would break the bookkeeping), `IN_EXCL_UNLINK` is kept.
+    /// `IN_DONT_FOLLOW` applies to a root that is not a directory (a
+    /// symlink to a file is then watched itself, as `inotifywait -r -P`
+    /// does); a directory root is always followed, nothing below a root
+    /// ever is.
     pub fn new(storage: TreeStorage<'s>, backend: B, mask: WatchMask) -> Self {
         let events = mask & WatchMask::ALL_EVENTS;
-        let full = events | BOOKKEEPING | (mask & WatchMask::EXCL_UNLINK);
+        let kept = WatchMask::EXCL_UNLINK | WatchMask::DONT_FOLLOW;
+        let full = events | BOOKKEEPING | (mask & kept);
         let (entries, index, names) = storage.into_parts();
         Self {
             backend,
@@ -327,9 +332,22 @@ impl<'s, B: Backend> Machine<'s, B> {
     }
 
     /// A root that is not a directory: the user's full mask (nothing is
-    /// listed, so nothing to keep quiet), not restricted to directories.
+    /// listed, so nothing to keep quiet), not restricted to directories,
+    /// following a symlink unless the user's mask says `IN_DONT_FOLLOW`.
     fn file_root_mask(&self) -> WatchMask {
-        self.root_mask(self.masks.full) - WatchMask::ONLYDIR
+        self.masks.full - WatchMask::ONLYDIR
+    }
+
+    /// The mask to watch `slot` with, from `base` (full or reduced).
+    fn slot_mask(&self, slot: u32, base: WatchMask) -> WatchMask {
+        let e = self.table.get(slot);
+        if e.is_file_root() {
+            self.file_root_mask()
+        } else if e.has(flag::ROOT) {
+            self.root_mask(base)
+        } else {
+            self.child_mask(base)
+        }
     }
 
     fn child_mask(&self, mask: WatchMask) -> WatchMask {
@@ -551,13 +569,7 @@ impl<'s, B: Backend> Machine<'s, B> {
     /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
     /// or a child): the kernel's answer, or `None` if the path is too long.
     fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
-        let mask = if self.table.get(slot).is_file_root() {
-            self.file_root_mask()
-        } else if self.table.get(slot).has(flag::ROOT) {
-            self.root_mask(base)
-        } else {
-            self.child_mask(base)
-        };
+        let mask = self.slot_mask(slot, base);
         let len = self.sys_path(slot)?;
         Some(self.backend.add_watch(c_str(&self.path[..=len]), mask))
     }
@@ -687,17 +699,18 @@ impl<'s, B: Backend> Machine<'s, B> {
         let Some((mut len, _)) = self.table.path(slot, &mut buf) else {
             return false;
         };
-        len -= 1; // no trailing slash: never follow a symlink
+        if len > 1 && buf[len - 1] == b'/' {
+            len -= 1; // no trailing slash: never follow a symlink
+        }
         buf[len] = 0;
         let mask = if e.has(flag::REDUCED) {
             self.masks.reduced
         } else {
             self.masks.full
         };
-        match self
-            .backend
-            .add_watch(c_str(&buf[..=len]), self.child_mask(mask))
-        {
+        // A root is followed (it is the path the user named).
+        let mask = self.slot_mask(slot, mask);
+        match self.backend.add_watch(c_str(&buf[..=len]), mask) {
             Ok(wd) if wd == e.wd => true,
             Ok(wd) => {
                 if self.table.slot_of(wd).is_none() {
