@@ -522,9 +522,28 @@ fn a_symlinked_root_is_recursed_into() {
             std::fs::write(tmp.join("link/top"), b"").unwrap();
             pause();
             std::fs::remove_file(tmp.join("link/top")).unwrap();
+            // A directory made later is watched too.
+            std::fs::create_dir(tmp.join("link/new")).unwrap();
+            slow_pause();
+            std::fs::write(tmp.join("link/new/x"), b"x").unwrap();
+            pause();
+            std::fs::remove_dir_all(tmp.join("real/new")).unwrap();
         });
         assert_same_run(&runs, &args);
-        assert!(lines(&runs.0.stdout).len() >= 6, "{root}");
+        assert!(lines(&runs.0.stdout).len() >= 10, "{root}");
+    }
+    // -P on a symlink to a file: the link itself is watched, so writing
+    // its target prints nothing, in both.
+    std::fs::write(tmp.join("target"), b"").unwrap();
+    std::os::unix::fs::symlink("target", tmp.join("file link")).unwrap();
+    for extra in [&["-P"][..], &[]] {
+        let mut args = vec!["-m", "-r", "-e", QUIET_EVENTS, "file link"];
+        args.extend_from_slice(extra);
+        let runs = side_by_side(tmp.path(), &args, || {
+            std::fs::write(tmp.join("target"), b"data").unwrap();
+        });
+        assert_same_run(&runs, &args);
+        assert_eq!(lines(&runs.1.stdout).is_empty(), !extra.is_empty());
     }
 }
 
