@@ -114,9 +114,9 @@ pub fn event(line: &Line<'_>, time_ns: u128, out: &mut Vec<u8>) {
         unknown_mask(line.mask, out);
         out.push(b'"');
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "],\"cookie\":{},\"time_ns\":{time_ns},\"is_dir\":{},\"synthetic\":{}}}\n",
+        "],\"cookie\":{},\"time_ns\":{time_ns},\"is_dir\":{},\"synthetic\":{}}}",
         line.cookie,
         line.mask.contains(EventMask::ISDIR),
         line.synthetic
