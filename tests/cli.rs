@@ -484,3 +484,181 @@ fn recursive_setup_outgrows_its_first_name_storage_and_misses_nothing() {
         "no error on stderr"
     );
 }
+
+/// Parses every line of `--json` output with a real JSON parser.
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    assert!(out.is_empty() || out.ends_with(b"\n"));
+    out.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            serde_json::from_slice(l).unwrap_or_else(|err| panic!("{err}: {}", l.escape_ascii()))
+        })
+        .collect()
+}
+
+/// A path field's exact bytes: `<key>_bytes` when present, else the string.
+fn json_bytes(object: &serde_json::Value, key: &str) -> Vec<u8> {
+    match object.get(format!("{key}_bytes")) {
+        Some(bytes) => bytes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
+            .collect(),
+        None => object[key].as_str().unwrap().as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn json_lines_round_trip_odd_names_and_pair_moves() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("cli-json");
+    let mut cmd = zinotify();
+    cmd.args(["-m", "--json", "-e", "create,moved_from,moved_to"])
+        .arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let names: [&[u8]; 4] = [b"new\nline", b"caf\xe9\xff", b"q\"uote\\", b"tab\there"];
+    for name in names {
+        std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(name)), b"").unwrap();
+    }
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::rename(dir.path().join("sub"), dir.path().join("sub2")).unwrap();
+    sleep(Duration::from_millis(300));
+    let out = watcher.stop();
+    let objects = json_lines(&out.stdout);
+    assert_eq!(objects.len(), 7, "{}", out.stdout.escape_ascii());
+    let watch = format!("{}/", dir.path().display());
+    for (object, name) in objects.iter().zip(names) {
+        assert_eq!(object["kind"], "event");
+        assert_eq!(object["events"], serde_json::json!(["CREATE"]));
+        assert_eq!(json_bytes(object, "watch"), watch.as_bytes());
+        assert_eq!(json_bytes(object, "name"), name);
+        assert_eq!(
+            json_bytes(object, "path"),
+            [watch.as_bytes(), name].concat()
+        );
+        assert_eq!(object["cookie"], 0);
+        assert_eq!(object["is_dir"], false);
+        assert_eq!(object["synthetic"], false);
+        let time = u128::from(object["time_ns"].as_u64().unwrap());
+        assert!(time >= before && time < before + 60_000_000_000, "{time}");
+    }
+    // The non-UTF-8 name has a readable string beside its bytes.
+    assert_eq!(objects[1]["name"], "caf\u{fffd}\u{fffd}");
+    let (from, to) = (&objects[5], &objects[6]);
+    assert_eq!(from["events"], serde_json::json!(["MOVED_FROM", "ISDIR"]));
+    assert_eq!(to["events"], serde_json::json!(["MOVED_TO", "ISDIR"]));
+    assert_eq!(from["is_dir"], true);
+    assert_ne!(from["cookie"], 0);
+    assert_eq!(from["cookie"], to["cookie"]);
+}
+
+#[test]
+fn json_works_with_recursion_filters_and_outfile() {
+    let dir = TempDir::new("cli-json-r");
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("skip")).unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(outside.join("inner")).unwrap();
+    std::fs::write(outside.join("inner/listed"), b"").unwrap();
+    let outfile = dir.path().join("events.jsonl");
+    let mut cmd = zinotify();
+    cmd.args([
+        "-m",
+        "-r",
+        "--json",
+        "-e",
+        "create,moved_to",
+        "--exclude",
+        "skip",
+    ])
+    .arg("-o")
+    .arg(&outfile)
+    .arg(&root);
+    let watcher = Watcher::start(cmd);
+    std::fs::write(root.join("skip/hidden"), b"").unwrap();
+    // Moved in from outside: watched and listed, its contents synthetic.
+    std::fs::rename(&outside, root.join("in")).unwrap();
+    sleep(Duration::from_millis(300));
+    let out = watcher.stop();
+    assert!(out.stdout.is_empty());
+    let objects = json_lines(&std::fs::read(&outfile).unwrap());
+    let shown: Vec<String> = objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {}",
+                o["path"].as_str().unwrap(),
+                o["events"],
+                o["synthetic"]
+            )
+        })
+        .collect();
+    let r = root.display();
+    assert_eq!(
+        shown,
+        [
+            format!("{r}/in [\"MOVED_TO\",\"ISDIR\"] false"),
+            format!("{r}/in/inner [\"CREATE\",\"ISDIR\"] true"),
+            format!("{r}/in/inner/listed [\"CREATE\"] true"),
+        ]
+    );
+}
+
+#[test]
+fn json_overflow_and_rescan_are_markers() {
+    let dir = TempDir::new("cli-json-overflow");
+    let mut cmd = zinotify();
+    cmd.args(["-m", "-r", "--json", "-e", "delete"])
+        .arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    overflow_while_stopped(&watcher, dir.path());
+    let out = watcher.stop();
+    let kinds: Vec<&str> = json_lines(&out.stdout)
+        .iter()
+        .map(|o| {
+            assert!(o["time_ns"].as_u64().unwrap() > 0);
+            match o["kind"].as_str().unwrap() {
+                "overflow" => "overflow",
+                "rescan" => "rescan",
+                other => panic!("{other}"),
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["overflow", "rescan"]);
+}
+
+/// The lines of one read batch go out in one write: 300 events queued
+/// while the command is stopped cost it a handful of `write` calls, not 300
+/// (`syscw` in /proc/PID/io counts them).
+#[test]
+fn one_write_per_read_batch() {
+    let dir = TempDir::new("cli-batched");
+    let mut cmd = zinotify();
+    cmd.args(["-m", "-e", "create"]).arg(dir.path());
+    let watcher = Watcher::start(cmd);
+    let writes = || -> u64 {
+        let io = std::fs::read_to_string(format!("/proc/{}/io", watcher.id())).unwrap();
+        io.lines()
+            .find_map(|l| l.strip_prefix("syscw: "))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    watcher.signal("STOP");
+    let before = writes();
+    for n in 0..300 {
+        std::fs::write(dir.path().join(n.to_string()), b"").unwrap();
+    }
+    watcher.signal("CONT");
+    sleep(Duration::from_millis(500));
+    let during = writes() - before;
+    let out = watcher.stop();
+    assert_eq!(lines(&out.stdout).len(), 300);
+    // 300 events of 32 bytes fit one 64 KiB read.
+    assert!(during <= 2, "{during} writes for 300 events");
+}

@@ -380,3 +380,410 @@ fn recursive_files_made_before_the_watch_are_reported() {
         }
     }
 }
+
+/// Starts zinotify and inotifywait with the same `args`, in `cwd` (so
+/// relative paths print the same), runs `script`, and collects both:
+/// after SIGTERM under `-m`, else once they exit on their own.
+fn side_by_side(
+    cwd: &Path,
+    args: &[&str],
+    script: impl FnOnce(),
+) -> (cli_common::Output, cli_common::Output) {
+    let monitor = args.contains(&"-m");
+    let start = |mut cmd: Command| {
+        cmd.current_dir(cwd).args(args);
+        Watcher::start(cmd)
+    };
+    let (z, i) = (start(zinotify()), start(Command::new("inotifywait")));
+    script();
+    sleep(Duration::from_millis(300));
+    if monitor {
+        (z.stop(), i.stop())
+    } else {
+        (z.wait(), i.wait())
+    }
+}
+
+/// Asserts both printed the same lines, and (without `-m`) ended with the
+/// same status; returns zinotify's standard error.
+fn assert_same_run((z, i): &(cli_common::Output, cli_common::Output), args: &[&str]) -> String {
+    assert_eq!(
+        show(&lines(&z.stdout)),
+        show(&lines(&i.stdout)),
+        "{args:?}\nzinotify stderr: {}\ninotifywait stderr: {}",
+        z.stderr.escape_ascii(),
+        i.stderr.escape_ascii()
+    );
+    if !args.contains(&"-m") {
+        assert_eq!(z.status.code(), i.status.code(), "{args:?}");
+    }
+    String::from_utf8_lossy(&z.stderr).into_owned()
+}
+
+/// Runs a command that refuses its arguments, and returns (status, stderr).
+fn refused(mut cmd: Command, cwd: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = cmd.current_dir(cwd).args(args).output().unwrap();
+    assert!(out.stdout.is_empty());
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Events without the noise of the tests' own directory reads.
+const QUIET_EVENTS: &str = "create,modify,close_write,moved_from,moved_to,delete,move_self";
+
+#[test]
+fn cookie_pairs_moves_as_in_inotifywait() {
+    if !have_inotifywait("cookie_pairs_moves_as_in_inotifywait") {
+        return;
+    }
+    let tmp = TempDir::new("vs-cookie");
+    std::fs::create_dir(tmp.join("d")).unwrap();
+    let args = [
+        "-m",
+        "-e",
+        "create,moved_from,moved_to",
+        "--format",
+        "%c|%e|%f|%ce|%w",
+        "d",
+    ];
+    let runs = side_by_side(tmp.path(), &args, || {
+        std::fs::write(tmp.join("d/a"), b"").unwrap();
+        pause();
+        std::fs::rename(tmp.join("d/a"), tmp.join("d/b")).unwrap();
+        pause();
+        std::fs::create_dir(tmp.join("d/s")).unwrap();
+        pause();
+        std::fs::rename(tmp.join("d/s"), tmp.join("d/t")).unwrap();
+    });
+    assert_same_run(&runs, &args);
+    let z = lines(&runs.0.stdout);
+    assert_eq!(z.len(), 6, "{}", show(&z));
+    assert!(z[0].starts_with(b"0|CREATE|a|0e|"), "{}", show(&z));
+    // MOVED_FROM and MOVED_TO share one non-zero cookie.
+    let cookie = |l: &[u8]| l.split(|&b| b == b'|').next().unwrap().to_vec();
+    assert_ne!(cookie(&z[1]), b"0");
+    assert_eq!(cookie(&z[1]), cookie(&z[2]));
+}
+
+#[test]
+fn events_the_kernel_always_sends_can_be_asked_for_alone() {
+    if !have_inotifywait("events_the_kernel_always_sends_can_be_asked_for_alone") {
+        return;
+    }
+    let tmp = TempDir::new("vs-alone");
+    for event in ["unmount", "q_overflow", "ignored", "isdir"] {
+        std::fs::create_dir(tmp.join("gone")).unwrap();
+        let args = ["-e", event, "gone"];
+        let runs = side_by_side(tmp.path(), &args, || {
+            std::fs::create_dir(tmp.join("gone/sub")).unwrap();
+            pause();
+            std::fs::remove_dir(tmp.join("gone/sub")).unwrap();
+            std::fs::remove_dir(tmp.join("gone")).unwrap();
+        });
+        // IGNORED comes whatever the mask: printed (status 0) when asked
+        // for, else status 1.
+        assert_same_run(&runs, &args);
+    }
+}
+
+#[test]
+fn oneshot_alone_watches_for_nothing_as_in_inotifywait() {
+    if !have_inotifywait("oneshot_alone_watches_for_nothing_as_in_inotifywait") {
+        return;
+    }
+    let tmp = TempDir::new("vs-oneshot");
+    std::fs::create_dir(tmp.join("d")).unwrap();
+    for events in ["oneshot", "oneshot,create"] {
+        let args = ["-t", "1", "-e", events, "d"];
+        let runs = side_by_side(tmp.path(), &args, || {
+            std::fs::write(tmp.join(&format!("d/{}", events.len())), b"").unwrap();
+        });
+        assert_same_run(&runs, &args);
+    }
+}
+
+#[test]
+fn a_symlinked_root_is_recursed_into() {
+    if !have_inotifywait("a_symlinked_root_is_recursed_into") {
+        return;
+    }
+    let tmp = TempDir::new("vs-symlink-root");
+    std::fs::create_dir_all(tmp.join("real/sub")).unwrap();
+    std::os::unix::fs::symlink("real", tmp.join("link")).unwrap();
+    for root in ["link", "link/"] {
+        let args = ["-m", "-r", "-e", QUIET_EVENTS, root];
+        let runs = side_by_side(tmp.path(), &args, || {
+            std::fs::write(tmp.join("link/sub/f"), b"x").unwrap();
+            pause();
+            std::fs::remove_file(tmp.join("real/sub/f")).unwrap();
+            pause();
+            std::fs::write(tmp.join("link/top"), b"").unwrap();
+            pause();
+            std::fs::remove_file(tmp.join("link/top")).unwrap();
+            // A directory made later is watched too.
+            std::fs::create_dir(tmp.join("link/new")).unwrap();
+            slow_pause();
+            std::fs::write(tmp.join("link/new/x"), b"x").unwrap();
+            pause();
+            std::fs::remove_dir_all(tmp.join("real/new")).unwrap();
+        });
+        assert_same_run(&runs, &args);
+        assert!(lines(&runs.0.stdout).len() >= 10, "{root}");
+    }
+    // -P on a symlink to a file: the link itself is watched, so writing
+    // its target prints nothing, in both.
+    std::fs::write(tmp.join("target"), b"").unwrap();
+    std::os::unix::fs::symlink("target", tmp.join("file link")).unwrap();
+    for extra in [&["-P"][..], &[]] {
+        let mut args = vec!["-m", "-r", "-e", QUIET_EVENTS, "file link"];
+        args.extend_from_slice(extra);
+        let runs = side_by_side(tmp.path(), &args, || {
+            std::fs::write(tmp.join("target"), b"data").unwrap();
+        });
+        assert_same_run(&runs, &args);
+        assert_eq!(lines(&runs.1.stdout).is_empty(), !extra.is_empty());
+    }
+}
+
+#[test]
+fn a_root_given_twice_or_overlapping_is_watched_once_without_a_warning() {
+    if !have_inotifywait("a_root_given_twice_or_overlapping_is_watched_once_without_a_warning") {
+        return;
+    }
+    let tmp = TempDir::new("vs-twice");
+    std::fs::create_dir_all(tmp.join("d/sub/deep")).unwrap();
+    let absolute = tmp.join("d");
+    let absolute = absolute.to_str().unwrap();
+    for roots in [
+        &["d", "d"][..],
+        &["d", "d/"],
+        &["d", absolute],
+        &["d/sub", "d"],
+        &["d", "d/sub"],
+        &["d", "@d"],
+    ] {
+        let mut args = vec!["-m", "-r", "-e", QUIET_EVENTS];
+        args.extend_from_slice(roots);
+        let runs = side_by_side(tmp.path(), &args, || {
+            std::fs::write(tmp.join("d/sub/deep/f"), b"x").unwrap();
+            pause();
+            std::fs::write(tmp.join("d/g"), b"x").unwrap();
+            pause();
+            std::fs::remove_file(tmp.join("d/sub/deep/f")).unwrap();
+            std::fs::remove_file(tmp.join("d/g")).unwrap();
+        });
+        let stderr = assert_same_run(&runs, &args);
+        assert!(!lines(&runs.1.stdout).is_empty(), "{roots:?}");
+        assert_eq!(
+            stderr,
+            "Setting up watches.  Beware: since -r was given, this may take a while!\n\
+             Watches established.\n",
+            "{roots:?}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_time_and_a_lone_final_percent_print_nothing() {
+    if !have_inotifywait("an_empty_time_and_a_lone_final_percent_print_nothing") {
+        return;
+    }
+    let tmp = TempDir::new("vs-empty-line");
+    std::fs::create_dir(tmp.join("d")).unwrap();
+    for (n, args) in [
+        &[
+            "-m",
+            "-e",
+            "create",
+            "--timefmt",
+            "",
+            "--format",
+            "x%T|%f",
+            "d",
+        ][..],
+        &[
+            "-m",
+            "-e",
+            "create",
+            "--timefmt",
+            "%H",
+            "--format",
+            "%f|%c",
+            "d",
+        ],
+        &["-e", "create", "--no-newline", "--format", "%f%", "d"],
+        &["-e", "create", "--no-newline", "--format", "%f %%", "d"],
+        &["-m", "-e", "create", "--format", "%f%", "d"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let runs = side_by_side(tmp.path(), args, || {
+            std::fs::write(tmp.join(&format!("d/f{n}")), b"").unwrap();
+        });
+        assert_same_run(&runs, args);
+    }
+}
+
+#[test]
+fn arguments_inotifywait_refuses_are_refused() {
+    if !have_inotifywait("arguments_inotifywait_refuses_are_refused") {
+        return;
+    }
+    let tmp = TempDir::new("vs-refused");
+    std::fs::create_dir(tmp.join("d")).unwrap();
+    for (args, needle) in [
+        (
+            &["--no-newline", "--format", "%f", "d"][..],
+            "format string",
+        ),
+        (&["--no-newline", "--format", "%w%f", "d"], "format string"),
+        (&["--exclude", "a", "--excludei", "b", "d"], "cannot both"),
+        (&["--include", "a", "--includei", "b", "d"], "cannot both"),
+    ] {
+        let (z_code, z_err) = refused(zinotify(), tmp.path(), args);
+        let (i_code, i_err) = refused(Command::new("inotifywait"), tmp.path(), args);
+        assert_eq!(z_code, i_code, "{args:?}: {z_err} / {i_err}");
+        assert!(
+            z_err.contains(needle) && i_err.contains(needle),
+            "{args:?}: {z_err} / {i_err}"
+        );
+    }
+}
+
+/// Difference on purpose: once the root of `-m -r` is moved away (or
+/// deleted) zinotify says so and exits 1; inotifywait goes on printing
+/// the moved directory's events under its old path, which no longer
+/// exists (and, when it is deleted, waits forever).
+#[test]
+fn recursive_root_moved_away_ends_with_1() {
+    if !have_inotifywait("recursive_root_moved_away_ends_with_1") {
+        return;
+    }
+    let tmp = TempDir::new("vs-root-moved");
+    std::fs::create_dir_all(tmp.join("d/sub")).unwrap();
+    let mut cmd = zinotify();
+    cmd.current_dir(tmp.path())
+        .args(["-m", "-r", "-e", QUIET_EVENTS, "d"]);
+    let z = Watcher::start(cmd);
+    let mut cmd = Command::new("inotifywait");
+    cmd.current_dir(tmp.path())
+        .args(["-m", "-r", "-e", QUIET_EVENTS, "d"]);
+    let i = Watcher::start(cmd);
+    std::fs::rename(tmp.join("d"), tmp.join("moved")).unwrap();
+    slow_pause();
+    std::fs::write(tmp.join("moved/sub/after"), b"").unwrap();
+    let z = z.wait();
+    slow_pause();
+    let i = i.stop();
+    assert_eq!(z.status.code(), Some(1));
+    assert_eq!(show(&lines(&z.stdout)), "d/ MOVE_SELF \n");
+    assert!(
+        String::from_utf8_lossy(&z.stderr).contains("no watched path is left"),
+        "{}",
+        z.stderr.escape_ascii()
+    );
+    let theirs = show(&lines(&i.stdout));
+    assert!(
+        theirs.starts_with("d/ MOVE_SELF \n") && theirs.contains("d/sub/ CREATE after"),
+        "inotifywait (the difference is gone?):\n{theirs}"
+    );
+}
+
+/// A project with `node_modules` holding 100 packages of 2 directories
+/// each, beside a small `src`.
+fn project(tmp: &TempDir) -> std::path::PathBuf {
+    let root = tmp.path().join("proj");
+    std::fs::create_dir_all(root.join("src/lib")).unwrap();
+    for n in 0..100 {
+        std::fs::create_dir_all(root.join(format!("node_modules/p{n}/lib"))).unwrap();
+    }
+    root
+}
+
+/// `@path` leaves the subtree unwatched at watch time, as in inotifywait:
+/// the same number of kernel watches; `--prune` (zinotify's own) gets
+/// there by regular expression, and also for a directory made later.
+#[test]
+fn pruned_subtrees_hold_no_kernel_watch() {
+    if !have_inotifywait("pruned_subtrees_hold_no_kernel_watch") {
+        return;
+    }
+    let tmp = TempDir::new("vs-prune");
+    let root = project(&tmp);
+    let start = |mut cmd: Command, extra: &[&str]| {
+        cmd.current_dir(tmp.path())
+            .args(["-m", "-r", "-e", "create", "proj"])
+            .args(extra);
+        Watcher::start(cmd)
+    };
+    let theirs = start(Command::new("inotifywait"), &["@proj/node_modules"]);
+    let at = start(zinotify(), &["@proj/node_modules/"]);
+    let regex = start(zinotify(), &["--prune", "(^|/)node_modules$"]);
+    let ignoring_case = start(zinotify(), &["--prunei", "/NODE_MODULES$"]);
+    let everything = start(zinotify(), &[]);
+    let expected = theirs.kernel_watches();
+    // proj, proj/src, proj/src/lib.
+    assert_eq!(expected, 3);
+    for z in [&at, &regex, &ignoring_case] {
+        assert_eq!(z.kernel_watches(), expected);
+    }
+    assert_eq!(everything.kernel_watches(), 3 + 1 + 200);
+
+    // Later: a new node_modules is pruned by the regex (its parent's CREATE
+    // is printed; nothing inside it is watched or listed).
+    std::fs::create_dir_all(root.join("web/node_modules/q/lib")).unwrap();
+    slow_pause();
+    std::fs::write(root.join("node_modules/p1/lib/x"), b"").unwrap();
+    std::fs::write(root.join("web/node_modules/q/lib/y"), b"").unwrap();
+    slow_pause();
+    assert_eq!(regex.kernel_watches(), expected + 1);
+    assert_eq!(ignoring_case.kernel_watches(), expected + 1);
+    let out = regex.stop();
+    assert_eq!(
+        show(&lines(&out.stdout)),
+        "proj/ CREATE,ISDIR web\nproj/web/ CREATE,ISDIR node_modules\n"
+    );
+    let out = at.stop();
+    let printed = show(&lines(&out.stdout));
+    assert!(!printed.contains(" x\n"), "{printed}");
+    for w in [theirs, ignoring_case, everything] {
+        w.stop();
+    }
+}
+
+/// `-r` with a regular file among the paths: one inotify instance for
+/// both, so the order of the file's events and the tree's is
+/// inotifywait's, and so is the kernel's merging: in one queue a file's
+/// MODIFY with a CREATE between them is never merged (in a second queue of
+/// the file's own, they were: four came out as one).
+#[test]
+fn recursive_with_a_file_keeps_the_order_and_the_merging() {
+    if !have_inotifywait("recursive_with_a_file_keeps_the_order_and_the_merging") {
+        return;
+    }
+    use std::io::Write;
+    let tmp = TempDir::new("vs-r-file");
+    std::fs::create_dir_all(tmp.join("d/sub")).unwrap();
+    std::fs::write(tmp.join("file"), b"").unwrap();
+    let args = ["-m", "-r", "-e", "modify,create,move_self", "file", "d"];
+    let runs = side_by_side(tmp.path(), &args, || {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(tmp.join("file"))
+            .unwrap();
+        // No pause: the events queue up back to back.
+        for n in 0..4 {
+            f.write_all(b"x").unwrap();
+            std::fs::write(tmp.join(&format!("d/sub/n{n}")), b"").unwrap();
+        }
+        pause();
+        std::fs::rename(tmp.join("file"), tmp.join("moved")).unwrap();
+        pause();
+        f.write_all(b"after the move").unwrap();
+    });
+    assert_same_run(&runs, &args);
+    assert_eq!(lines(&runs.1.stdout).len(), 10);
+}

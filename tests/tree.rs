@@ -467,11 +467,81 @@ fn a_missing_root_is_an_error() {
     let mut trees = store.trees(WatchMask::CREATE);
     let err = trees.add_root(bytes(&t.path().join("nope"))).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Os(rustix::io::Errno::NOENT));
+    // A path below a file is not there either.
     std::fs::write(t.path().join("file"), b"").unwrap();
-    let err = trees.add_root(bytes(&t.path().join("file"))).unwrap_err();
+    let err = trees.add_root(bytes(&t.path().join("file/x"))).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Os(rustix::io::Errno::NOTDIR));
     assert_eq!(trees.len(), 0);
     assert_eq!(kernel_watches(&trees), 0);
+}
+
+#[test]
+fn a_root_that_is_not_a_directory_is_watched_alone() {
+    use std::io::Write;
+    let t = TempDir::new("file-root");
+    let file = t.path().join("file");
+    std::fs::write(&file, b"").unwrap();
+    std::fs::create_dir_all(t.path().join("d/sub")).unwrap();
+    let mut store = Store::new(8);
+    let mask =
+        WatchMask::MODIFY | WatchMask::CREATE | WatchMask::MOVE_SELF | WatchMask::DELETE_SELF;
+    let mut trees = store.trees(mask);
+    trees.add_root(bytes(&file)).unwrap();
+    trees.add_root(bytes(&t.path().join("d"))).unwrap();
+    ready(&mut trees);
+    assert_eq!(kernel_watches(&trees), 3);
+    let append = |path: &std::path::Path| {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+    };
+    // One instance: the file's events and the tree's keep their order.
+    append(&file);
+    std::fs::write(t.path().join("d/sub/new"), b"").unwrap();
+    append(&file);
+    let shown = file.display().to_string();
+    let evs = ok(drain(&mut trees, QUIET));
+    let seen: Vec<(String, EventMask)> = evs
+        .iter()
+        .filter(|e| e.kind == TreeEventKind::Kernel)
+        .map(|e| (e.path(), e.mask))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (shown.clone(), EventMask::MODIFY),
+            (format!("{}new", t.dir("d/sub")), EventMask::CREATE),
+            (shown.clone(), EventMask::MODIFY),
+        ]
+    );
+    // Renamed, it stays watched under the path it was given.
+    let moved = t.path().join("moved");
+    std::fs::rename(&file, &moved).unwrap();
+    append(&moved);
+    let evs = ok(drain(&mut trees, QUIET));
+    let seen: Vec<(String, EventMask)> = evs.iter().map(|e| (e.path(), e.mask)).collect();
+    assert_eq!(
+        seen,
+        [
+            (shown.clone(), EventMask::MOVE_SELF),
+            (shown.clone(), EventMask::MODIFY)
+        ]
+    );
+    assert_eq!(kernel_watches(&trees), 3);
+    trees.machine().verify().unwrap();
+    // Deleted, it ends; the tree goes on.
+    std::fs::remove_file(&moved).unwrap();
+    let evs = ok(drain(&mut trees, QUIET));
+    assert!(
+        evs.iter()
+            .any(|e| e.kind == TreeEventKind::RootGone && e.dir == shown),
+        "{evs:?}"
+    );
+    assert_eq!(kernel_watches(&trees), 2);
+    assert_eq!(trees.len(), 2);
 }
 
 #[test]

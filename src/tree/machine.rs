@@ -244,9 +244,14 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     /// A machine with no roots. `mask` is what the user wants reported;
     /// `IN_ONESHOT`, `IN_MASK_ADD` and `IN_MASK_CREATE` are ignored (they
     /// would break the bookkeeping), `IN_EXCL_UNLINK` is kept.
+    /// `IN_DONT_FOLLOW` applies to a root that is not a directory (a
+    /// symlink to a file is then watched itself, as `inotifywait -r -P`
+    /// does); a directory root is always followed, nothing below a root
+    /// ever is.
     pub fn new(storage: S, backend: B, mask: WatchMask) -> Self {
         let events = mask & WatchMask::ALL_EVENTS;
-        let full = events | BOOKKEEPING | (mask & WatchMask::EXCL_UNLINK);
+        let kept = WatchMask::EXCL_UNLINK | WatchMask::DONT_FOLLOW;
+        let full = events | BOOKKEEPING | (mask & kept);
         Self {
             backend,
             table: Table::new(storage),
@@ -355,14 +360,41 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         mask - WatchMask::DONT_FOLLOW
     }
 
+    /// A root that is not a directory: the user's full mask (nothing is
+    /// listed, so nothing to keep quiet), not restricted to directories,
+    /// following a symlink unless the user's mask says `IN_DONT_FOLLOW`.
+    fn file_root_mask(&self) -> WatchMask {
+        self.masks.full - WatchMask::ONLYDIR
+    }
+
+    /// The mask to watch `slot` with, from `base` (full or reduced).
+    fn slot_mask(&self, slot: u32, base: WatchMask) -> WatchMask {
+        let e = self.table.get(slot);
+        if e.is_file_root() {
+            self.file_root_mask()
+        } else if e.has(flag::ROOT) {
+            self.root_mask(base)
+        } else {
+            self.child_mask(base)
+        }
+    }
+
     fn child_mask(&self, mask: WatchMask) -> WatchMask {
         mask | WatchMask::DONT_FOLLOW
     }
 
     /// Starts watching the tree at `path`: adds its watch now (a missing
-    /// root, or one that is not a directory, is an error here) and lists it
-    /// during the next [`step`](Self::step)s, which end with a
-    /// [`TreeEventKind::Ready`] report. Trailing slashes are dropped.
+    /// root is an error here) and lists it during the next
+    /// [`step`](Self::step)s, which end with a [`TreeEventKind::Ready`]
+    /// report. Trailing slashes are dropped.
+    ///
+    /// A root that is not a directory (a file, a device, ...) is watched
+    /// alone, as `inotifywait -r` watches such a path: its events have its
+    /// path as [`TreeEvent::dir`](super::TreeEvent::dir), without a
+    /// trailing `/` (a flat watch's path), and an empty name. It is never
+    /// listed, and stays watched when it is renamed (its events keep the
+    /// path it was given, as a flat watch's do); deleted, it ends with a
+    /// [`TreeEventKind::RootGone`].
     pub fn add_root(&mut self, path: &[u8]) -> Result<RootId, Error> {
         let mut path = path;
         while path.len() > 1 && path.ends_with(b"/") {
@@ -381,20 +413,38 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         self.path[..path.len()].copy_from_slice(path);
         self.path[path.len()] = 0;
         let mask = self.root_mask(self.masks.reduced);
-        let wd = self
-            .backend
-            .add_watch(c_str(&self.path[..=path.len()]), mask)
-            .map_err(|e| Error::from_errno(Operation::AddWatch, e).with_path(path))?;
+        let c_path = c_str(&self.path[..=path.len()]);
+        let (wd, file) = match self.backend.add_watch(c_path, mask) {
+            Ok(wd) => (wd, false),
+            Err(Errno::NOTDIR) => {
+                let mask = self.file_root_mask();
+                let c_path = c_str(&self.path[..=path.len()]);
+                match self.backend.add_watch(c_path, mask) {
+                    Ok(wd) => (wd, true),
+                    Err(e) => return Err(Error::from_errno(Operation::AddWatch, e).with_path(path)),
+                }
+            }
+            Err(e) => return Err(Error::from_errno(Operation::AddWatch, e).with_path(path)),
+        };
         if self.table.slot_of(wd).is_some() {
             // Already inside a tree of ours: put its mask back.
-            let full = self.root_mask(self.masks.full);
+            let full = if file {
+                self.file_root_mask()
+            } else {
+                self.root_mask(self.masks.full)
+            };
             let _ = self
                 .backend
                 .add_watch(c_str(&self.path[..=path.len()]), full);
             return fail(ErrorKind::Os(Errno::EXIST));
         }
-        let flags = flag::UNLISTED | flag::REDUCED | flag::SEEN;
-        match self.table.insert_root(path, wd, flags) {
+        // A file root is never listed: only the directories' walk flags.
+        let flags = if file {
+            flag::SEEN
+        } else {
+            flag::UNLISTED | flag::REDUCED | flag::SEEN
+        };
+        match self.table.insert_root(path, wd, flags, file) {
             Ok(slot) => {
                 self.walk.setup = true;
                 self.start_walk(slot);
@@ -538,7 +588,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     /// would make the kernel follow a symlink), NUL-terminated. Its length.
     fn sys_path(&mut self, slot: u32) -> Option<usize> {
         let (mut len, _) = self.table.path(slot, &mut self.path)?;
-        if len > 1 {
+        if len > 1 && self.path[len - 1] == b'/' {
             len -= 1;
         }
         self.path[len] = 0;
@@ -548,11 +598,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
     /// or a child): the kernel's answer, or `None` if the path is too long.
     fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
-        let mask = if self.table.get(slot).has(flag::ROOT) {
-            self.root_mask(base)
-        } else {
-            self.child_mask(base)
-        };
+        let mask = self.slot_mask(slot, base);
         let len = self.sys_path(slot)?;
         Some(self.backend.add_watch(c_str(&self.path[..=len]), mask))
     }
@@ -723,17 +769,18 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         let Some((mut len, _)) = self.table.path(slot, &mut buf) else {
             return false;
         };
-        len -= 1; // no trailing slash: never follow a symlink
+        if len > 1 && buf[len - 1] == b'/' {
+            len -= 1; // no trailing slash: never follow a symlink
+        }
         buf[len] = 0;
         let mask = if e.has(flag::REDUCED) {
             self.masks.reduced
         } else {
             self.masks.full
         };
-        match self
-            .backend
-            .add_watch(c_str(&buf[..=len]), self.child_mask(mask))
-        {
+        // A root is followed (it is the path the user named).
+        let mask = self.slot_mask(slot, mask);
+        match self.backend.add_watch(c_str(&buf[..=len]), mask) {
             Ok(wd) if wd == e.wd => true,
             Ok(wd) => {
                 if self.table.slot_of(wd).is_none() {

@@ -42,6 +42,10 @@ pub(crate) mod flag {
     pub const RELIST: u8 = 0x80;
 }
 
+/// [`DirEntry::name_len`] of a root that is not a directory (a root's
+/// `name_len` is otherwise unused: its path's length is in the arena).
+pub(crate) const FILE_ROOT: u8 = 1;
+
 /// One watched directory: 16 bytes, plus its name in the arena and 2 index
 /// cells (8 bytes) at the recommended index size.
 ///
@@ -54,7 +58,9 @@ pub struct DirEntry {
     /// free entry.
     pub(crate) parent: u32,
     pub(crate) name_off: u32,
-    /// 0 for a root (the arena record then starts with the path's length).
+    /// The name's length; for a root (whose arena record starts with the
+    /// path's length instead) 0 for a directory and [`FILE_ROOT`] for a
+    /// root that is not a directory.
     pub(crate) name_len: u8,
     pub(crate) flags: u8,
     /// How many entries name this one as parent, saturating at `u16::MAX`
@@ -75,6 +81,12 @@ impl DirEntry {
 
     pub(crate) fn has(&self, f: u8) -> bool {
         self.flags & f != 0
+    }
+
+    /// Whether this is a root that is not a directory: watched alone,
+    /// never listed, its path shown without a trailing `/`.
+    pub(crate) fn is_file_root(&self) -> bool {
+        self.has(flag::ROOT) && self.name_len == FILE_ROOT
     }
 
     /// The arena record's length; `saved` holds the record's first four
@@ -376,11 +388,14 @@ impl<S: TreeStore> Table<S> {
     }
 
     /// Records a root directory at `path` (shorter than [`PATH_MAX`]).
+    /// Adds a root at `path` (a directory, or with `file` a root that is
+    /// not one).
     pub(crate) fn insert_root(
         &mut self,
         path: &[u8],
         wd: i32,
         flags: u8,
+        file: bool,
     ) -> Result<u32, ErrorKind> {
         debug_assert!(path.len() < PATH_MAX);
         self.make_room(record_len(2 + path.len()))?;
@@ -393,7 +408,7 @@ impl<S: TreeStore> Table<S> {
                 wd,
                 parent: NONE,
                 name_off,
-                name_len: 0,
+                name_len: if file { FILE_ROOT } else { 0 },
                 flags: flags | flag::USED | flag::ROOT,
                 children: 0,
             },
@@ -564,8 +579,15 @@ impl<S: TreeStore> Table<S> {
         false
     }
 
-    /// Writes the directory's path, ending in `/`, into `buf`; returns its
-    /// length and the slot of its root. `None` if it does not fit.
+    /// Whether `slot`'s path gets a `/` after its name: a directory's
+    /// does, unless the name already ends in one (the root `/`).
+    fn slash_after(&self, slot: u32) -> bool {
+        !self.entries.cells()[slot as usize].is_file_root() && !self.name(slot).ends_with(b"/")
+    }
+
+    /// Writes the directory's path, ending in `/` (a file root's: without
+    /// it), into `buf`; returns its length and the slot of its root. `None`
+    /// if it does not fit.
     pub(crate) fn path(&self, slot: u32, buf: &mut [u8]) -> Option<(usize, u32)> {
         // First pass: the length; second: the bytes, from the end back.
         let mut len = 0usize;
@@ -575,7 +597,7 @@ impl<S: TreeStore> Table<S> {
         while s != NONE {
             let e = &self.entries.cells()[s as usize];
             let name = self.name(s);
-            len += name.len() + usize::from(!name.ends_with(b"/"));
+            len += name.len() + usize::from(self.slash_after(s));
             root = s;
             s = e.parent;
             steps += 1;
@@ -587,7 +609,7 @@ impl<S: TreeStore> Table<S> {
         let mut s = slot;
         while s != NONE {
             let name = self.name(s);
-            if !name.ends_with(b"/") {
+            if self.slash_after(s) {
                 end -= 1;
                 buf[end] = b'/';
             }
@@ -655,7 +677,7 @@ mod tests {
         {
             // slot -> (wd, parent, name)
             let mut model: BTreeMap<u32, (i32, u32, Vec<u8>)> = BTreeMap::new();
-            let root = t.insert_root(b"/r", 1, 0).unwrap();
+            let root = t.insert_root(b"/r", 1, 0, false).unwrap();
             model.insert(root, (1, NONE, b"/r".to_vec()));
             let mut next_wd = 2;
             for op in ops.iter().cloned() {
@@ -729,7 +751,7 @@ mod tests {
             { super::super::index_len_for(DIRS) },
             { super::super::name_bytes_for(DIRS) },
         >::fixed());
-        let root = t.insert_root(b"/tmp/zinotify-names", 1, 0).unwrap();
+        let root = t.insert_root(b"/tmp/zinotify-names", 1, 0, false).unwrap();
         let mut wd = 2;
         let mut parents = std::vec![root];
         for i in 0..DIRS - 3 {
@@ -766,7 +788,7 @@ mod tests {
         let mut names = [0u8; 64];
         let storage = super::super::TreeStorage::new(&mut entries, &mut index, &mut names).unwrap();
         let mut t = Table::new(storage);
-        let r = t.insert_root(b"/", 1, 0).unwrap();
+        let r = t.insert_root(b"/", 1, 0, false).unwrap();
         let a = t.insert(r, b"a", 2, 0).unwrap();
         let b = t.insert(a, b"bc", 3, 0).unwrap();
         let mut buf = [0u8; 16];

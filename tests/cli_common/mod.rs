@@ -90,6 +90,26 @@ impl Watcher {
         }
     }
 
+    /// The watcher's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How many inotify watches the watcher holds, from
+    /// `/proc/PID/fdinfo` (one `inotify wd:` line per watch).
+    pub fn kernel_watches(&self) -> usize {
+        let dir = format!("/proc/{}/fdinfo", self.child.id());
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|fd| std::fs::read_to_string(fd.unwrap().path()).ok())
+            .map(|info| {
+                info.lines()
+                    .filter(|l| l.starts_with("inotify wd:"))
+                    .count()
+            })
+            .sum()
+    }
+
     /// Sends `signal` (a `kill` name such as `TERM`) to the watcher.
     pub fn signal(&self, signal: &str) {
         let status = Command::new("kill")

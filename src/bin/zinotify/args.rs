@@ -19,6 +19,8 @@ pub enum Output {
     Format(Format),
     /// `--csv`.
     Csv,
+    /// `--json`: JSON Lines (see [`crate::json`]).
+    Json,
 }
 
 /// An `--exclude`/`--include` option as given.
@@ -54,6 +56,10 @@ pub struct Options {
     pub timefmt: Option<CString>,
     /// The regular expression filter, if any.
     pub filter: Option<FilterArg>,
+    /// `--prune`/`--prunei` (`-r` only): the pattern's bytes, and whether
+    /// case is ignored. Directories whose full path matches are not
+    /// watched.
+    pub prune: Option<(Vec<u8>, bool)>,
     /// `--fromfile`.
     pub fromfile: Option<OsString>,
     /// `-o`/`--outfile`.
@@ -89,6 +95,9 @@ enum Opt {
     Excludei,
     Include,
     Includei,
+    Prune,
+    Prunei,
+    Json,
     Inotify,
     Unsupported(&'static str),
 }
@@ -112,6 +121,9 @@ const LONG: &[(&str, Opt, bool)] = &[
     ("excludei", Opt::Excludei, true),
     ("include", Opt::Include, true),
     ("includei", Opt::Includei, true),
+    ("prune", Opt::Prune, true),
+    ("prunei", Opt::Prunei, true),
+    ("json", Opt::Json, false),
     ("inotify", Opt::Inotify, false),
     ("daemon", Opt::Unsupported("--daemon"), false),
     ("syslog", Opt::Unsupported("--syslog"), false),
@@ -181,9 +193,13 @@ struct Raw {
     timefmt: Option<OsString>,
     fromfile: Option<OsString>,
     outfile: Option<OsString>,
+    json: bool,
     exclude: Option<(OsString, bool)>,
     include: Option<(OsString, bool)>,
-    excludes_given: usize,
+    prune: Option<(OsString, bool)>,
+    /// How many times `--exclude`, `--excludei`, `--include`, `--includei`
+    /// were given, in that order.
+    filters_given: [usize; 4],
     paths: Vec<OsString>,
 }
 
@@ -212,10 +228,18 @@ impl Raw {
             }
             Opt::Outfile => self.outfile = Some(value()),
             Opt::Exclude | Opt::Excludei => {
-                self.excludes_given += 1;
+                self.filters_given[usize::from(opt == Opt::Excludei)] += 1;
                 self.exclude = Some((value(), opt == Opt::Excludei));
             }
-            Opt::Include | Opt::Includei => self.include = Some((value(), opt == Opt::Includei)),
+            Opt::Include | Opt::Includei => {
+                self.filters_given[2 + usize::from(opt == Opt::Includei)] += 1;
+                self.include = Some((value(), opt == Opt::Includei));
+            }
+            Opt::Prune | Opt::Prunei if self.prune.is_some() => {
+                return Err("--prune/--prunei given more than once".into());
+            }
+            Opt::Prune | Opt::Prunei => self.prune = Some((value(), opt == Opt::Prunei)),
+            Opt::Json => self.json = true,
             Opt::Unsupported(what) => return Err(format!("{what} is not supported")),
         }
         Ok(())
@@ -307,7 +331,10 @@ fn add_events(list: &OsStr, report: &mut EventMask, watch: &mut WatchMask) -> Re
         }
         let mask = EventMask::from_event_name(name).map_err(|err| err.to_string())?;
         *report |= mask;
-        *watch |= WatchMask::from_bits_retain(mask.bits() & WatchMask::ALL_EVENTS.bits());
+        // All the bits, as inotifywait passes them: the kernel accepts
+        // `unmount`, `q_overflow`, `ignored` and `isdir` alone (it sends
+        // the first three whatever the mask says).
+        *watch |= WatchMask::from_bits_retain(mask.bits());
     }
     Ok(())
 }
@@ -328,7 +355,9 @@ pub fn parse(
     for list in &raw.events {
         add_events(list, &mut report, &mut watch)?;
     }
-    if report.is_empty() {
+    // No event named: all of them. `-e oneshot` alone names none and, as
+    // in inotifywait, watches for nothing but what the kernel always sends.
+    if report.is_empty() && !watch.contains(WatchMask::ONESHOT) {
         report = EventMask::ALL_EVENTS;
         watch |= WatchMask::ALL_EVENTS;
     }
@@ -343,8 +372,19 @@ pub fn parse(
     if raw.exclude.is_some() && raw.include.is_some() {
         return Err("--exclude and --include cannot both be given".into());
     }
-    if raw.excludes_given > 1 {
-        warn("--exclude given more than once: only the last one is used");
+    // As inotifywait: the two cases of one option cannot be mixed.
+    for (pair, name) in [(0, "exclude"), (2, "include")] {
+        if raw.filters_given[pair] > 0 && raw.filters_given[pair + 1] > 0 {
+            return Err(format!("--{name} and --{name}i cannot both be specified"));
+        }
+        if raw.filters_given[pair] + raw.filters_given[pair + 1] > 1 {
+            warn(&format!(
+                "--{name} given more than once: only the last one is used"
+            ));
+        }
+    }
+    if raw.prune.is_some() && !raw.recursive {
+        return Err("--prune needs -r".into());
     }
     let filter = match (raw.exclude, raw.include) {
         (Some((p, i)), None) => Some((p, i, Mode::Exclude)),
@@ -359,6 +399,9 @@ pub fn parse(
 
     if raw.csv && raw.format.is_some() {
         return Err("-c and --format cannot both be given".into());
+    }
+    if raw.json && (raw.csv || raw.format.is_some()) {
+        return Err("--json cannot be given with -c or --format".into());
     }
     if raw.format.is_none() && raw.no_newline {
         return Err("--no-newline needs --format".into());
@@ -375,9 +418,14 @@ pub fn parse(
             if !raw.no_newline {
                 fmt.push(b'\n');
             }
-            Output::Format(Format::parse(&fmt))
+            let format = Format::parse(&fmt);
+            if !format.accepted_by_inotifywait() {
+                return Err("Something is wrong with your format string.".into());
+            }
+            Output::Format(format)
         }
         None if raw.csv => Output::Csv,
+        None if raw.json => Output::Json,
         None => Output::Format(Format::default_line()),
     };
     let timefmt = raw
@@ -395,6 +443,7 @@ pub fn parse(
         output,
         timefmt,
         filter,
+        prune: raw.prune.map(|(p, i)| (p.into_vec(), i)),
         fromfile: raw.fromfile,
         outfile: raw.outfile,
         paths: raw.paths,
@@ -468,7 +517,16 @@ mod tests {
             o.report,
             EventMask::CREATE | EventMask::Q_OVERFLOW | EventMask::IGNORED
         );
-        assert_eq!(o.watch, WatchMask::CREATE | WatchMask::DONT_FOLLOW);
+        assert_eq!(
+            o.watch,
+            WatchMask::CREATE
+                | WatchMask::DONT_FOLLOW
+                | WatchMask::from_bits_retain((EventMask::Q_OVERFLOW | EventMask::IGNORED).bits())
+        );
+        // `-e oneshot` alone: nothing to report, nothing but oneshot watched.
+        let o = run(&["-e", "oneshot", "d"]).unwrap();
+        assert_eq!(o.report, EventMask::empty());
+        assert_eq!(o.watch, WatchMask::ONESHOT);
     }
 
     #[test]
@@ -481,6 +539,16 @@ mod tests {
             (&["--format", "%T", "d"], "--timefmt"),
             (&["--timefmt", "%H", "d"], "--timefmt needs"),
             (&["--exclude", "a", "--include", "b", "d"], "cannot both"),
+            (&["--exclude", "a", "--excludei", "b", "d"], "cannot both"),
+            (&["--includei", "a", "--include", "b", "d"], "cannot both"),
+            (&["--no-newline", "--format", "%w%f", "d"], "format string"),
+            (&["--json", "-c", "d"], "--json"),
+            (&["--json", "--format", "%f", "d"], "--json"),
+            (&["--prune", "x", "d"], "needs -r"),
+            (
+                &["-r", "--prune", "x", "--prunei", "y", "d"],
+                "more than once",
+            ),
             (&["--bogus", "d"], "unrecognized option '--bogus'"),
             (&["-x", "d"], "invalid option -- 'x'"),
             (&["-t"], "requires an argument"),
@@ -507,6 +575,8 @@ mod tests {
             watch: b"d/",
             name: b"x",
             mask: EventMask::CREATE,
+            cookie: 0,
+            synthetic: false,
         };
         f.render(&line, &mut |_| {}, &mut out);
         assert_eq!(out, b"x\n");

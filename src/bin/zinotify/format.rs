@@ -15,6 +15,12 @@ pub struct Line<'a> {
     pub name: &'a [u8],
     /// What happened.
     pub mask: EventMask,
+    /// The kernel's cookie pairing `MOVED_FROM` with `MOVED_TO` (`%c`);
+    /// 0 for other events.
+    pub cookie: u32,
+    /// Whether the event was made up by listing a new directory (`-r`),
+    /// not read from the kernel (for `--json`).
+    pub synthetic: bool,
 }
 
 /// inotifywait's names, in the order it prints them (not bit order: `CLOSE`
@@ -41,22 +47,35 @@ const NAMES: [(u32, &str); 18] = [
     (0x8000_0000, "ONESHOT"),
 ];
 
+/// The names of `mask`'s known events, in inotifywait's order.
+pub fn known_names(mask: EventMask) -> impl Iterator<Item = &'static str> {
+    NAMES
+        .into_iter()
+        .filter(move |(bits, _)| mask.bits() & bits != 0)
+        .map(|(_, name)| name)
+}
+
 /// Appends the names of `mask`'s events separated by `sep`, as inotifywait
 /// prints them: `CLOSE_WRITE,CLOSE`, `CREATE,ISDIR`. A mask with no known
 /// bit is printed as `0x%08x`.
 pub fn event_names(mask: EventMask, sep: u8, out: &mut Vec<u8>) {
     let start = out.len();
-    for (bits, name) in NAMES {
-        if mask.bits() & bits != 0 {
-            if out.len() > start {
-                out.push(sep);
-            }
-            out.extend_from_slice(name.as_bytes());
+    for name in known_names(mask) {
+        if out.len() > start {
+            out.push(sep);
         }
+        out.extend_from_slice(name.as_bytes());
     }
     if out.len() == start {
-        out.extend_from_slice(format!("0x{:08x}", mask.bits()).as_bytes());
+        unknown_mask(mask, out);
     }
+}
+
+/// Appends a mask with no known bit as inotifywait does, `0x%08x`.
+pub fn unknown_mask(mask: EventMask, out: &mut Vec<u8>) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "0x{:08x}", mask.bits());
 }
 
 /// Appends `field` as inotifywait's `--csv` writes it: quoted when it holds
@@ -108,17 +127,24 @@ enum Piece {
     Events(u8),
     /// `%T`.
     Time,
+    /// `%c`.
+    Cookie,
 }
 
 /// A parsed `--format` string.
 ///
 /// Conversions, as inotifywait 3.22 reads them: `%w`, `%f`, `%e`, `%T`,
-/// `%%`, `%0` (a NUL byte), `%n` (a newline), and `%Xe` for any other byte
-/// `X` (events separated by `X`). Anything else after `%`, and a `%` at the
-/// very end, is printed as it is.
+/// `%c` (the cookie in hex, `0` for none), `%%`, `%0` (a NUL byte), `%n`
+/// (a newline), and `%Xe` for any other byte `X` (events separated by
+/// `X`). Anything else after `%` is printed as it is. A `%` at the very end
+/// (possible only with `--no-newline`) makes inotifywait print nothing for
+/// any event, and so does a `%T` whose `--timefmt` yields nothing: both
+/// are kept, so a script sees the same lines.
 #[derive(Clone, Debug)]
 pub struct Format {
     pieces: Vec<Piece>,
+    /// The format ends in a lone `%`.
+    ends_in_percent: bool,
 }
 
 impl Format {
@@ -143,6 +169,13 @@ impl Format {
                 (b'%', Some(b'f')) => (Some(Piece::Name), None),
                 (b'%', Some(b'e')) => (Some(Piece::Events(b',')), None),
                 (b'%', Some(b'T')) => (Some(Piece::Time), None),
+                (b'%', Some(b'c')) => (Some(Piece::Cookie), None),
+                (b'%', None) => {
+                    return Self {
+                        pieces: Vec::new(),
+                        ends_in_percent: true,
+                    };
+                }
                 (b'%', Some(sep)) if fmt.get(i + 2) == Some(&b'e') => {
                     i += 1; // the separator; the `e` is skipped below
                     (Some(Piece::Events(sep)), None)
@@ -167,20 +200,65 @@ impl Format {
         if !literal.is_empty() {
             pieces.push(Piece::Literal(literal));
         }
-        Self { pieces }
+        Self {
+            pieces,
+            ends_in_percent: false,
+        }
     }
 
     /// Appends `line` formatted; `time` appends the current time for `%T`.
-    pub fn render(&self, line: &Line<'_>, time: &mut dyn FnMut(&mut Vec<u8>), out: &mut Vec<u8>) {
+    /// Returns whether there is a line to print: `false` (and nothing
+    /// appended) for a format ending in a lone `%`, or when `%T` came out
+    /// empty, as inotifywait prints nothing then.
+    pub fn render(
+        &self,
+        line: &Line<'_>,
+        time: &mut dyn FnMut(&mut Vec<u8>),
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if self.ends_in_percent {
+            return false;
+        }
+        let start = out.len();
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(bytes) => out.extend_from_slice(bytes),
                 Piece::Watch => out.extend_from_slice(line.watch),
                 Piece::Name => out.extend_from_slice(line.name),
                 Piece::Events(sep) => event_names(line.mask, *sep, out),
-                Piece::Time => time(out),
+                Piece::Cookie => {
+                    use std::io::Write;
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(out, "{:x}", line.cookie);
+                }
+                Piece::Time => {
+                    let before = out.len();
+                    time(out);
+                    if out.len() == before {
+                        out.truncate(start);
+                        return false;
+                    }
+                }
             }
         }
+        true
+    }
+
+    /// Whether inotifywait would accept this format (it already holds any
+    /// newline): inotifywait renders a made-up event (every event bit, no
+    /// watch path, no name) and rejects the format when that prints
+    /// nothing, e.g. `--no-newline --format %f`. `%T` is taken as
+    /// printing something.
+    pub fn accepted_by_inotifywait(&self) -> bool {
+        let probe = Line {
+            watch: b"",
+            name: b"",
+            mask: EventMask::ALL_EVENTS,
+            cookie: 0,
+            synthetic: false,
+        };
+        let mut out = Vec::new();
+        !self.render(&probe, &mut |o| o.push(b'T'), &mut out) || !out.is_empty()
     }
 }
 
@@ -253,6 +331,8 @@ mod tests {
                 watch: b"d/",
                 name: b"sub",
                 mask: EventMask::CREATE | EventMask::ISDIR,
+                cookie: 0,
+                synthetic: false,
             },
             &mut out,
         );
@@ -261,6 +341,8 @@ mod tests {
                 watch: b"",
                 name: b"",
                 mask: EventMask::Q_OVERFLOW,
+                cookie: 0,
+                synthetic: false,
             },
             &mut out,
         );
@@ -273,10 +355,12 @@ mod tests {
             watch: b"d/",
             name: b"a",
             mask: EventMask::CREATE,
+            cookie: 0,
+            synthetic: false,
         };
         assert_eq!(
-            render("%w|%f|%e|%:e|%Xe|%%|%q|%0|%n|%", &line),
-            b"d/|a|CREATE|CREATE|CREATE|%|%q|\0|\n|%"
+            render("%w|%f|%e|%:e|%Xe|%%|%q|%0|%n|%\n", &line),
+            b"d/|a|CREATE|CREATE|CREATE|%|%q|\0|\n|%\n"
         );
         assert_eq!(
             render("%0e|%ne|%Te|%%e|%ee|%we|%fe", &line),
@@ -286,8 +370,44 @@ mod tests {
             watch: b"d/",
             name: b"s",
             mask: EventMask::CREATE | EventMask::ISDIR,
+            cookie: 0,
+            synthetic: false,
         };
         assert_eq!(render("%:e %.e", &dir), b"CREATE:ISDIR CREATE.ISDIR");
+    }
+
+    #[test]
+    fn cookie_is_hex_and_wins_over_a_c_separator() {
+        let line = Line {
+            watch: b"d/",
+            name: b"a",
+            mask: EventMask::MOVED_FROM,
+            cookie: 0x4cab,
+            synthetic: false,
+        };
+        assert_eq!(render("%c|%ce|%e", &line), b"4cab|4cabe|MOVED_FROM");
+        let none = Line { cookie: 0, ..line };
+        assert_eq!(render("%c", &none), b"0");
+    }
+
+    #[test]
+    fn a_lone_final_percent_or_an_empty_time_prints_nothing() {
+        let line = Line {
+            watch: b"d/",
+            name: b"a",
+            mask: EventMask::CREATE,
+            cookie: 0,
+            synthetic: false,
+        };
+        let mut out = b"kept".to_vec();
+        assert!(!Format::parse(b"%f%").render(&line, &mut |_| {}, &mut out));
+        assert!(!Format::parse(b"x%T|%f\n").render(&line, &mut |_| {}, &mut out));
+        assert_eq!(out, b"kept");
+        assert!(!Format::parse(b"%f").accepted_by_inotifywait());
+        assert!(!Format::parse(b"%w%f").accepted_by_inotifywait());
+        for ok in [&b"%f "[..], b"%e", b"%f%%", b"a%f", b"%f%", b"%T", b"%c"] {
+            assert!(Format::parse(ok).accepted_by_inotifywait(), "{ok:?}");
+        }
     }
 
     #[test]
@@ -296,6 +416,8 @@ mod tests {
             watch: b"d\xff/",
             name: b"x\xfe",
             mask: EventMask::DELETE,
+            cookie: 0,
+            synthetic: false,
         };
         let mut out = Vec::new();
         Format::default_line().render(&line, &mut |_| {}, &mut out);

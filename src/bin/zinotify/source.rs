@@ -4,14 +4,21 @@
 use crate::format::Line;
 use rustix::fd::BorrowedFd;
 use std::ops::ControlFlow;
+use std::time::Duration;
 use zinotify::{Error, Inotify, Slot, WatchDescriptor, WatchMask, Watches};
 
 /// One thing to tell the user.
 pub enum Item<'a> {
     /// An event, kernel or synthetic, ready to print.
     Event(Line<'a>),
-    /// A remark for standard error (a directory skipped, a rescan done).
+    /// A remark for standard error (a directory skipped).
     Notice(String),
+    /// The tree was read again (after an overflow): a remark for standard
+    /// error, and a `rescan` marker for `--json`.
+    Rescan(String),
+    /// Nothing is watched any more (every root of `-r` deleted or moved
+    /// away): the remark to print, then the command ends with status 1.
+    Gone(String),
 }
 
 /// An event source the main loop waits on.
@@ -19,12 +26,19 @@ pub trait Source {
     /// The descriptors that become readable when there is work.
     fn fds(&self) -> Vec<BorrowedFd<'_>>;
 
-    /// Hands everything available now to `sink`, without blocking, until
-    /// there is nothing left or `sink` breaks.
+    /// Hands what is available now to `sink`, without blocking, until
+    /// there is nothing left or `sink` breaks. It may stop after one read
+    /// with more still queued: the descriptors stay readable (epoll is
+    /// level-triggered here), so the loop comes straight back.
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error>;
+
+    /// Lets events pile up in the kernel for at most `window`, unless half
+    /// a read buffer is already queued ([`Inotify::coalesce`]), so the
+    /// next [`drain`](Self::drain) reads many at once.
+    fn coalesce(&self, window: Duration) -> Result<(), Error>;
 }
 
 /// The read buffer: 64 KiB holds hundreds of events per `read`.
@@ -58,7 +72,7 @@ impl Flat {
 
 /// The path as `%w` shows it: a directory (not a symlink to one, as
 /// inotifywait decides with `lstat`) gets a trailing `/`.
-pub fn display_path(path: &[u8]) -> Vec<u8> {
+fn display_path(path: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     let mut shown = path.to_vec();
     let is_dir =
@@ -86,21 +100,26 @@ impl Source for Flat {
         vec![rustix::fd::AsFd::as_fd(&self.inotify)]
     }
 
+    fn coalesce(&self, window: Duration) -> Result<(), Error> {
+        self.inotify.coalesce(BUF_LEN / 2, window)
+    }
+
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error> {
-        loop {
+        // One read per call: a second one would mostly find the queue
+        // empty, a system call per wake-up for nothing on a live stream.
+        {
             let events = self.inotify.read_events(&mut self.buf)?;
-            if events.remaining().is_empty() {
-                return Ok(ControlFlow::Continue(()));
-            }
             for event in events {
                 let watched = self.table.resolve(event?);
                 let flow = sink(Item::Event(Line {
                     watch: watched.watch_path.unwrap_or_default(),
                     name: watched.event.name,
                     mask: watched.event.mask,
+                    cookie: watched.event.cookie,
+                    synthetic: false,
                 }));
                 if watched.is_ignored() {
                     self.table
@@ -111,5 +130,6 @@ impl Source for Flat {
                 }
             }
         }
+        Ok(ControlFlow::Continue(()))
     }
 }

@@ -61,6 +61,12 @@ impl Regex {
     }
 }
 
+// SAFETY: the compiled expression is owned by this value alone, and POSIX
+// makes regexec safe to call from any thread (the tree's directory filter
+// must be Send + Sync).
+unsafe impl Send for Regex {}
+unsafe impl Sync for Regex {}
+
 impl Drop for Regex {
     fn drop(&mut self) {
         // SAFETY: compiled by a successful regcomp, freed exactly once.

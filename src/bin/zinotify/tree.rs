@@ -13,70 +13,58 @@
 //! kernel's `max_user_watches`.
 
 use crate::format::Line;
-use crate::paths::PathList;
-use crate::source::{Flat, Item, Source};
+use crate::source::{Item, Source};
 use rustix::fd::{AsFd, BorrowedFd};
+use rustix::io::Errno;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
+use zinotify::tree::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
 use zinotify::{Error, ErrorKind, EventMask, WatchMask};
 
 /// The read buffer for kernel events.
 pub const BUF_LEN: usize = 64 * 1024;
 
 /// Recursive watches over one inotify instance; a path that is not a
-/// directory gets a flat watch beside it, as inotifywait `-r` does.
+/// directory is watched alone in the same instance, as inotifywait `-r`
+/// does (so the order of its events and the tree's is kept, and the kernel
+/// merges repeated events as it does for inotifywait).
 pub struct Tree<'s> {
     trees: InotifyTrees<'s, GrowingTreeStorage, Vec<u8>>,
-    files: Option<Flat>,
-    /// `@path` exclusions, as `dir/` prefixes of watch paths to drop.
-    exclude: Vec<Vec<u8>>,
-    mask: WatchMask,
-    /// Every path given, to size the flat table of files.
-    file_paths: Vec<Vec<u8>>,
-    /// How many trees were added (set-up waits for them only).
-    roots: usize,
+    /// The roots added, as (device, inode): a path named twice (`d`, `d/`,
+    /// `$PWD/d`) is watched once, under its first name, as by inotifywait.
+    root_ids: Vec<(u64, u64)>,
+    /// How many roots are still watched (deleted or moved-away ones end).
+    live_roots: usize,
 }
 
 impl<'s> Tree<'s> {
-    /// A tree reporting `mask`; events in the `@path` exclusions of
-    /// `paths` (and below them) are dropped.
-    pub fn new(mask: WatchMask, paths: &PathList) -> Result<Self, Error> {
-        let exclude = paths
-            .exclude
-            .iter()
-            .map(|e| {
-                let mut e = e.clone();
-                if !e.ends_with(b"/") {
-                    e.push(b'/');
-                }
-                e
-            })
-            .collect();
+    /// A tree on growing storage, reporting `mask`, leaving the
+    /// directories `prune` vetoes (see [`Prune`](crate::prune::Prune))
+    /// unwatched.
+    pub fn new(prune: Option<DirFilter<'s>>, mask: WatchMask) -> Result<Self, Error> {
+        let mut trees = InotifyTrees::new(GrowingTreeStorage::growing(), vec![0; BUF_LEN], mask)?;
+        trees.set_dir_filter(prune);
         Ok(Self {
-            trees: InotifyTrees::new(GrowingTreeStorage::growing(), vec![0; BUF_LEN], mask)?,
-            files: None,
-            exclude,
-            mask,
-            file_paths: paths.watch.clone(),
-            roots: 0,
+            trees,
+            root_ids: Vec::new(),
+            live_roots: 0,
         })
     }
 
     /// Watches the tree at `path`, or just `path` if it is not a directory
-    /// (symlinks followed, as opendir follows them).
+    /// (a symlink given is followed, as by inotifywait).
     pub fn add(&mut self, path: &[u8]) -> Result<(), Error> {
         use std::os::unix::ffi::OsStrExt;
-        let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(path));
-        if meta.is_ok_and(|m| !m.is_dir()) {
-            let files = match &mut self.files {
-                Some(files) => files,
-                None => self.files.insert(Flat::new(self.mask, &self.file_paths)?),
-            };
-            return files.add(path);
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata(std::ffi::OsStr::from_bytes(path)) {
+            let id = (meta.dev(), meta.ino());
+            if self.root_ids.contains(&id) {
+                return Ok(());
+            }
+            self.root_ids.push(id);
         }
         self.trees.add_root(path)?;
-        self.roots += 1;
+        self.live_roots += 1;
         Ok(())
     }
 
@@ -108,21 +96,23 @@ impl<'s> Tree<'s> {
                 }
                 Err(err) => return Err(err),
             };
-            let excluded = self.exclude.iter().any(|e| event.dir.starts_with(e));
             let item = match event.kind {
-                TreeEventKind::Kernel | TreeEventKind::Synthetic if excluded => continue,
                 TreeEventKind::Kernel | TreeEventKind::Synthetic => Item::Event(Line {
                     watch: event.dir,
                     name: event.name,
                     mask: event.mask,
+                    cookie: event.cookie,
+                    synthetic: event.kind == TreeEventKind::Synthetic,
                 }),
                 TreeEventKind::Overflow => Item::Event(Line {
                     watch: b"",
                     name: b"",
                     mask: EventMask::Q_OVERFLOW,
+                    cookie: 0,
+                    synthetic: false,
                 }),
                 TreeEventKind::Rescanned => {
-                    Item::Notice("the event queue overflowed; the tree was read again".into())
+                    Item::Rescan("the event queue overflowed; the tree was read again".into())
                 }
                 TreeEventKind::Relisted => Item::Notice(
                     "a watched directory moved where no event said; \
@@ -135,9 +125,21 @@ impl<'s> Tree<'s> {
                     }
                     continue;
                 }
-                // The kernel's own DELETE_SELF/MOVE_SELF already said so.
-                TreeEventKind::RootGone => continue,
-                TreeEventKind::Skipped { .. } if excluded => continue,
+                // The kernel's own DELETE_SELF/MOVE_SELF already said so;
+                // once no root (and no file) is left, nothing can come.
+                TreeEventKind::RootGone => {
+                    self.live_roots -= 1;
+                    if self.live_roots > 0 {
+                        continue;
+                    }
+                    Item::Gone("no watched path is left".into())
+                }
+                // A directory already watched as (part of) another root:
+                // watched once, as by inotifywait, which says nothing.
+                TreeEventKind::Skipped {
+                    kind: ErrorKind::Os(Errno::EXIST),
+                    ..
+                } => continue,
                 TreeEventKind::Skipped { operation, kind } => {
                     let err = Error::new(operation, kind);
                     Item::Notice(format!(
@@ -179,10 +181,6 @@ impl Tree<'_> {
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<Established, Error> {
-        if self.roots == 0 {
-            // Only files were given: nothing to walk.
-            return Ok(Established::Ready);
-        }
         loop {
             match self.pump(None, true, sink)? {
                 Pumped::Ready => return Ok(Established::Ready),
@@ -195,22 +193,17 @@ impl Tree<'_> {
 
 impl Source for Tree<'_> {
     fn fds(&self) -> Vec<BorrowedFd<'_>> {
-        let mut fds = vec![self.trees.inotify().as_fd()];
-        if let Some(files) = &self.files {
-            fds.extend(files.fds());
-        }
-        fds
+        vec![self.trees.inotify().as_fd()]
+    }
+
+    fn coalesce(&self, window: Duration) -> Result<(), Error> {
+        self.trees.inotify().coalesce(BUF_LEN / 2, window)
     }
 
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error> {
-        if let Some(files) = &mut self.files {
-            if files.drain(sink)?.is_break() {
-                return Ok(ControlFlow::Break(()));
-            }
-        }
         Ok(match self.pump(Some(Duration::ZERO), false, sink)? {
             Pumped::Stopped => ControlFlow::Break(()),
             _ => ControlFlow::Continue(()),

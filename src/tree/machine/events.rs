@@ -99,7 +99,9 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             }
         }
         let mut moved_out = false;
-        if ev.name.is_empty() && m.contains(EventMask::MOVE_SELF) {
+        // A file root renamed stays watched (nothing below it to follow).
+        let file_root = self.table.get(slot).is_file_root();
+        if ev.name.is_empty() && m.contains(EventMask::MOVE_SELF) && !file_root {
             moved_out = !self.moved_self(slot) || is_root;
         }
         let wanted = m.intersects(self.masks.report)

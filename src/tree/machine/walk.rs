@@ -18,6 +18,10 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             if !self.table.used(slot) {
                 continue;
             }
+            if self.table.get(slot).is_file_root() {
+                // Nothing to list, and it stays SEEN: a file root is kept.
+                continue;
+            }
             self.table
                 .clear(slot, flag::SEEN | flag::FRESH | flag::UNLISTED);
             let e = *self.table.get(slot);
@@ -176,6 +180,16 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 EventMask::empty(),
                 NameAt::None,
             )));
+        };
+        // A root is the path the user named, followed if it is a symlink
+        // (as its watch is): a trailing `/` makes the kernel follow it
+        // despite O_NOFOLLOW. Nothing below a root is followed.
+        let len = if e.has(flag::ROOT) && len > 1 && len + 1 < PATH_MAX {
+            self.path[len] = b'/';
+            self.path[len + 1] = 0;
+            len + 1
+        } else {
+            len
         };
         match self.backend.open_dir(c_str(&self.path[..=len])) {
             Ok(dir) => {
