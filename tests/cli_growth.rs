@@ -81,7 +81,14 @@ fn recursive_watch_follows_a_tree_growing_past_65536_directories() {
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    let held = kernel_watches(child.id());
+    // The probe's line can come out before the last watches are added (the
+    // listing of a new directory goes on after its events): wait for them.
+    let settle = Instant::now() + Duration::from_secs(30);
+    let mut held = kernel_watches(child.id());
+    while held < watches && Instant::now() < settle {
+        std::thread::sleep(Duration::from_millis(100));
+        held = kernel_watches(child.id());
+    }
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let status = child.wait().unwrap();
     drop(lines);
