@@ -504,7 +504,12 @@ impl Backend for ModelFs {
             return Err(rustix::io::Errno::NOTDIR);
         }
         if let Some(w) = self.watches.get_mut(&i) {
-            w.1 = mask;
+            // The kernel replaces the mask, or OR-s it in with IN_MASK_ADD.
+            if mask.contains(WatchMask::MASK_ADD) {
+                w.1 |= mask;
+            } else {
+                w.1 = mask;
+            }
             return Ok(w.0);
         }
         let wd = self.next_wd;

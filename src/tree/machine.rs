@@ -22,7 +22,17 @@ mod walk;
 pub trait Backend {
     /// An open directory being listed.
     type Dir;
-    /// `inotify_add_watch(path, mask)`: the watch descriptor.
+    /// `inotify_add_watch(path, mask)`: the watch descriptor. On a path
+    /// already watched, the mask replaces the watch's, or with
+    /// `IN_MASK_ADD` is OR-ed into it, as the kernel does.
+    ///
+    /// The machine replaces a mask only to lower it (an overflow's rescan,
+    /// which lists everything afterwards): Linux replaces a mask by
+    /// clearing it and then setting the new one, and an event that comes
+    /// in between is lost (`inotify_update_existing_watch`; seen as
+    /// directories missed when another process creates them fast while a
+    /// plain `inotify_add_watch` re-asked about their parent). Every other
+    /// call, including the path checks, OR-s its mask in.
     fn add_watch(&mut self, path: &CStr, mask: WatchMask) -> Result<i32, Errno>;
     /// `inotify_rm_watch(wd)`; errors are of no interest (the watch is gone
     /// either way).
@@ -596,7 +606,9 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     }
 
     /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
-    /// or a child): the kernel's answer, or `None` if the path is too long.
+    /// or a child; the reduced mask to lower it, the full one with
+    /// `IN_MASK_ADD` to raise it: see [`Backend::add_watch`]): the
+    /// kernel's answer, or `None` if the path is too long.
     fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
         let mask = self.slot_mask(slot, base);
         let len = self.sys_path(slot)?;
@@ -643,7 +655,9 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
                 return Child::Excluded;
             }
         }
-        let mask = self.child_mask(self.masks.reduced);
+        // OR-ed in: a directory already watched (and raised) keeps its full
+        // mask, with no moment without one (see `Backend::add_watch`).
+        let mask = self.child_mask(self.masks.reduced) | WatchMask::MASK_ADD;
         let wd = match self.backend.add_watch(c_str(&self.path[..=total]), mask) {
             Ok(wd) => wd,
             Err(e) if vanished(e) => return Child::Vanished,
@@ -662,13 +676,8 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             // The parent's path leads elsewhere now (a rename still queued):
             // what is there is not its child. Undo, and look again once
             // the renames are applied.
-            match known {
-                None => self.backend.remove_watch(wd),
-                Some(k) if !self.table.get(k).has(flag::REDUCED) => {
-                    let full = self.child_mask(self.masks.full);
-                    let _ = self.backend.add_watch(c_str(&self.path[..=total]), full);
-                }
-                Some(_) => {}
+            if known.is_none() {
+                self.backend.remove_watch(wd);
             }
             return Child::ParentStale;
         }
@@ -714,13 +723,12 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             }
             if same && self.walk.rescan && !e.has(flag::SEEN | flag::REDUCED) {
                 // Its old path failed the rescan's first pass (an ancestor
-                // moved): it is lowered now, and must be listed too.
+                // moved): it is lowered now (a rescan lists it afterwards
+                // anyway), and must be listed too.
+                let reduced = self.child_mask(self.masks.reduced);
+                let _ = self.backend.add_watch(c_str(&self.path[..=total]), reduced);
                 self.table.set(known, flag::UNLISTED | flag::REDUCED);
                 self.start_walk(known);
-            } else if !e.has(flag::REDUCED) {
-                // add_watch replaced the mask of a watch already raised.
-                let full = self.child_mask(self.masks.full);
-                let _ = self.backend.add_watch(c_str(&self.path[..=total]), full);
             }
             if same || moved {
                 self.table.set(known, flag::SEEN);
@@ -778,8 +786,9 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         } else {
             self.masks.full
         };
-        // A root is followed (it is the path the user named).
-        let mask = self.slot_mask(slot, mask);
+        // A root is followed (it is the path the user named). OR-ed in, so
+        // the question changes nothing (see `Backend::add_watch`).
+        let mask = self.slot_mask(slot, mask) | WatchMask::MASK_ADD;
         match self.backend.add_watch(c_str(&buf[..=len]), mask) {
             Ok(wd) if wd == e.wd => true,
             Ok(wd) => {

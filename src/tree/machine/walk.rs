@@ -25,6 +25,9 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             self.table
                 .clear(slot, flag::SEEN | flag::FRESH | flag::UNLISTED);
             let e = *self.table.get(slot);
+            // Lowered by replacing the mask: an event lost in the kernel's
+            // moment without one (see `Backend::add_watch`) is found by
+            // the listing.
             let Some(answer) = self.rewatch(slot, self.masks.reduced) else {
                 continue;
             };
@@ -326,7 +329,10 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 continue;
             }
             let e = *self.table.get(slot);
-            if let Some(Ok(wd)) = self.rewatch(slot, self.masks.full) {
+            // Raised by OR-ing in: a replaced mask would drop events for a
+            // moment, while others may be creating directories there.
+            let raised = self.masks.full | WatchMask::MASK_ADD;
+            if let Some(Ok(wd)) = self.rewatch(slot, raised) {
                 if wd != e.wd && self.table.slot_of(wd).is_none() {
                     // The path now names another directory (renamed since):
                     // its own events will bring it in.
