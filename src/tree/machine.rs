@@ -237,6 +237,19 @@ fn vanished(errno: Errno) -> bool {
     matches!(errno, Errno::NOENT | Errno::NOTDIR | Errno::LOOP)
 }
 
+/// Why the machine looks for a directory at a path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// A listing of its parent found it: the parent's path is right.
+    Listing,
+    /// An event of its parent (created, moved in from outside): the
+    /// parent's path may be stale.
+    Event,
+    /// A rename landed there whose `IN_MOVE_SELF` is not coming (see
+    /// `expire_moves`): a known directory found there is that rename's.
+    Landed,
+}
+
 enum Child {
     Watched,
     /// The parent's path was stale: nothing done.
@@ -637,7 +650,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     /// it is being handled, not a listing of it), a directory found there
     /// that is not already `parent`'s child of that name costs one path
     /// lookup, to ask whether `parent` is still at its path.
-    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool, check_parent: bool) -> Child {
+    fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool, lookup: Lookup) -> Child {
         let Some((len, _)) = self.table.path(parent, &mut self.path) else {
             return Child::Skipped(
                 Operation::AddWatch,
@@ -670,6 +683,12 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             Err(e) => return Child::Skipped(Operation::AddWatch, ErrorKind::Os(e)),
         };
         let known = self.table.slot_of(wd);
+        // The event may be older than a rename still queued: the parent's
+        // path may lead elsewhere now. Asked only when the answer matters
+        // (not for a child already known there, e.g. found by a listing),
+        // and never for a root: a root that moved is gone (its
+        // IN_MOVE_SELF, queued, ends it and drops what was watched below).
+        let check_parent = lookup != Lookup::Listing && !self.table.get(parent).has(flag::ROOT);
         let same =
             known.is_some_and(|k| self.table.get(k).parent == parent && self.table.name(k) == name);
         if check_parent && !same && !self.still_at(parent) {
@@ -705,8 +724,12 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
                 self.recheck(e.parent);
                 return Child::Known;
             }
-            if moved && (self.walk.rescan || self.walk.follow) {
-                // The rename was lost in the overflow: follow it now.
+            if moved && (self.walk.rescan || self.walk.follow || lookup == Lookup::Landed) {
+                // The rename was lost in the overflow, or its IN_MOVE_SELF
+                // never came (the watch was added as it moved: the path
+                // led to it, the rename was done before the watch was):
+                // follow it now, and list it (its listing may have failed
+                // on the path it had left).
                 if self.table.rename(known, parent, name).is_ok() {
                     self.table
                         .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
@@ -801,16 +824,11 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         }
     }
 
-    /// A directory appeared in `parent` (created, or moved in from outside):
-    /// watch it; what went wrong is reported after the kernel event.
-    fn child_appeared(&mut self, parent: u32, name: &[u8]) {
-        // The event may be older than a rename still queued: the parent's
-        // path may lead elsewhere now. Asked only when the answer matters
-        // (not for a child already known there, e.g. found by a listing),
-        // and never for a root: a root that moved is gone (its
-        // IN_MOVE_SELF, queued, ends it and drops what was watched below).
-        let check_parent = !self.table.get(parent).has(flag::ROOT);
-        match self.watch_child(parent, name, true, check_parent) {
+    /// A directory appeared in `parent` (created, moved in from outside, or
+    /// the landing of a rename seen without its `IN_MOVE_SELF`): watch it;
+    /// what went wrong is reported after the kernel event.
+    fn child_appeared(&mut self, parent: u32, name: &[u8], lookup: Lookup) {
+        match self.watch_child(parent, name, true, lookup) {
             Child::Watched | Child::Known | Child::Excluded => {}
             Child::ParentStale => self.recheck(parent),
             // Gone from a parent whose path was right a moment ago: deleted

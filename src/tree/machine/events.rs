@@ -91,7 +91,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         let is_root = self.table.get(slot).has(flag::ROOT);
         if !ev.name.is_empty() && m.contains(EventMask::ISDIR) {
             if m.contains(EventMask::CREATE) {
-                self.child_appeared(slot, ev.name);
+                self.child_appeared(slot, ev.name, Lookup::Event);
             } else if m.contains(EventMask::MOVED_FROM) {
                 self.moved_from(slot, ev.cookie, ev.name);
             } else if m.contains(EventMask::MOVED_TO) {
@@ -144,7 +144,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 let _ = m.to_name.try_extend_from_slice(name);
             }
             // Moved in from outside the tree: like a new directory.
-            None => self.child_appeared(parent, name),
+            None => self.child_appeared(parent, name, Lookup::Event),
         }
     }
 
@@ -285,9 +285,14 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         if self.rechecks.is_empty() {
             return self.expire_after_batches();
         }
-        // Every event read so far is handled: with none queued, a path
-        // still stale was moved by a rename this tree never saw.
+        // Every event read so far is handled: with none queued, renames
+        // still waiting for their IN_MOVE_SELF get none (settled first:
+        // one may say where a stale directory went), and a path still
+        // stale then was moved by a rename this tree never saw.
         let settled = !self.backend.events_pending();
+        if settled {
+            self.expire_moves(|_| true, |_| true);
+        }
         let mut k = 0;
         while k < self.rechecks.len() {
             let slot = self.rechecks[k].slot;
@@ -373,10 +378,11 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     /// Frees one place in the pairing list, never by rescanning: the
     /// oldest settled rename goes; with none, the oldest rename still
     /// waiting is settled and goes. The kernel queues a rename's three
-    /// events together, so a rename that several later ones overtook moved
-    /// a directory we do not watch; should its `IN_MOVE_SELF` come after
-    /// all (another process's events in between), the hint its settling
-    /// left says where the directory went.
+    /// events together, so a rename that several later ones overtook has
+    /// no `IN_MOVE_SELF` coming: it moved a directory we did not watch,
+    /// or one watched as it moved (see [`expire_moves`](Self::expire_moves)).
+    /// Should its `IN_MOVE_SELF` come after all (another process's events
+    /// in between), the directory is already where it went.
     fn make_room(&mut self) {
         let i = self.moves.iter().position(|m| m.settled).unwrap_or(0);
         let m = self.moves.remove(i);
@@ -385,16 +391,21 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         }
     }
 
-    /// A rename whose `IN_MOVE_SELF` is not coming: if it landed in the
-    /// tree, the directory there is watched as a new one.
+    /// A rename settled without its `IN_MOVE_SELF`: if it landed in the
+    /// tree, the directory there is watched as a new one, or followed
+    /// there if it is already watched ([`Lookup::Landed`]).
     fn settle(&mut self, to_parent: u32, to_name: &[u8]) {
         if to_parent != NONE && self.table.used(to_parent) {
-            self.child_appeared(to_parent, to_name);
+            self.child_appeared(to_parent, to_name, Lookup::Landed);
         }
     }
 
     /// Drops the settled renames `gone` picks, then settles (and keeps)
-    /// the waiting ones `expired` picks.
+    /// the waiting ones `expired` picks: the queue was found empty since,
+    /// or three batches went by, so their `IN_MOVE_SELF` is not coming (a
+    /// rename's three events are queued together). A watched directory at
+    /// such a rename's landing was watched as it moved, too late for its
+    /// `IN_MOVE_SELF`, and is followed there.
     pub(super) fn expire_moves(
         &mut self,
         gone: impl Fn(&Move) -> bool,

@@ -268,7 +268,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         if is_dir {
             let new_dirs = self.walk.rescan || self.walk.relist;
             let fresh = self.walk.report || new_dirs;
-            match self.watch_child(parent, name, fresh, false) {
+            match self.watch_child(parent, name, fresh, Lookup::Listing) {
                 Child::Watched => {
                     // A rescan or relisting reports the directories it did
                     // not know.
