@@ -104,6 +104,8 @@ impl Inotify {
     /// names `/proc/sys/fs/inotify/max_user_instances` (and the descriptor
     /// limit, which gives the same errno). The epoll calls' errors are
     /// [`ErrorKind::Os`]: their `EMFILE` is only ever the descriptor limit.
+    #[doc(alias = "inotify_init1")]
+    #[doc(alias = "epoll_create1")]
     pub fn new() -> Result<Self, Error> {
         let inotify = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
             .map_err(|errno| Error::from_errno(Operation::Init, errno))?;
@@ -127,6 +129,7 @@ impl Inotify {
     /// returns its existing descriptor and *replaces* its mask, unless `mask`
     /// has [`WatchMask::MASK_ADD`]. `ENOSPC` is [`ErrorKind::WatchLimit`],
     /// which names `/proc/sys/fs/inotify/max_user_watches`.
+    #[doc(alias = "inotify_add_watch")]
     pub fn add_watch<P: PathBytes + ?Sized>(
         &self,
         path: &P,
@@ -144,6 +147,7 @@ impl Inotify {
     /// Stops watching: `inotify_rm_watch(2)`. The kernel then queues an
     /// `IN_IGNORED` event for `wd`. `EINVAL` means `wd` is not (or no
     /// longer) a watch of this instance.
+    #[doc(alias = "inotify_rm_watch")]
     pub fn remove_watch(&self, wd: WatchDescriptor) -> Result<(), Error> {
         inotify::remove_watch(&self.inotify, wd.0)
             .map_err(|errno| Error::from_errno(Operation::RemoveWatch, errno))
@@ -153,6 +157,7 @@ impl Inotify {
     /// `None` waits forever; `Some(Duration::ZERO)` only polls. Returns
     /// whether events are ready. An interrupted wait (`EINTR`) is resumed
     /// with the time that is left, measured on `CLOCK_MONOTONIC`.
+    #[doc(alias = "epoll_wait")]
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool, Error> {
         // The clock is read once per call, and again only after an EINTR:
         // this sits on the hot path of every loop.
@@ -194,6 +199,7 @@ impl Inotify {
     /// single event fits; a smaller buffer is [`ErrorKind::BufferTooSmall`]
     /// rather than a read that can never make progress. A larger buffer
     /// reads more events per system call.
+    #[doc(alias = "read")]
     pub fn read_events<'b>(&self, buf: &'b mut [u8]) -> Result<Events<'b>, Error> {
         check_buffer(buf)?;
         loop {
@@ -287,6 +293,7 @@ impl Inotify {
     }
 
     /// How many bytes of events are queued right now: `ioctl(FIONREAD)`.
+    #[doc(alias = "FIONREAD")]
     pub fn queued_bytes(&self) -> Result<usize, Error> {
         rustix::io::ioctl_fionread(&self.inotify)
             .map(|n| n as usize)

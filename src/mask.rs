@@ -14,8 +14,10 @@
 //!
 //! Names come in two spellings:
 //!
-//! - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — PyInotify's
-//!   `type_names`, one per set bit in ascending bit order;
+//! - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — the names
+//!   of PyInotify's `type_names`, one per set bit, in ascending bit order
+//!   (PyInotify's own order is its lookup table's, `IN_MOVE_SELF` first:
+//!   compare the two as sets);
 //! - inotifywait's, `close_write`, accepted by [`WatchMask::from_event_names`]
 //!   and [`EventMask::from_event_name`] for `-e` style arguments.
 
@@ -280,8 +282,10 @@ fn lookup_event_name(name: &str) -> Option<u32> {
 
 impl EventMask {
     /// The kernel names of the set bits (`"IN_CREATE"`, ...), lowest bit
-    /// first: PyInotify's `type_names`. Composite flags are not expanded
-    /// twice: `CLOSE` yields `IN_CLOSE_WRITE` and `IN_CLOSE_NOWRITE`.
+    /// first: the names of PyInotify's `type_names`, whose order is its
+    /// lookup table's instead (which puts `IN_MOVE_SELF` first).
+    /// Composite flags are not expanded twice: `CLOSE` yields
+    /// `IN_CLOSE_WRITE` and `IN_CLOSE_NOWRITE`.
     ///
     /// ```
     /// use zinotify::EventMask;

@@ -5,10 +5,10 @@
 //! A record is the name's bytes padded to at least [`MIN_RECORD`] bytes (a
 //! root's record is its path's length as two little-endian bytes, then the
 //! path). Freed records are marked in place with `DEAD | record_len`, so the
-//! arena can be compacted in place with no extra memory: [`Names::compact`]
-//! first swaps the first four bytes of each live record with its owner's
-//! slot number (keeping the displaced bytes in the owner's `name_off`), then
-//! slides the records down in one pass. Names only move during compaction,
+//! arena can be compacted in place with no extra memory, in two passes that
+//! `Table` drives: [`Names::thread`] swaps the first four bytes of each live
+//! record with its owner's slot number (the displaced bytes are kept in the
+//! owner's `name_off`), then [`Names::slide`] slides the records down. Names only move during compaction,
 //! which runs only when a record does not fit at the top: see
 //! `Table::reserve_name` for when it compacts and when it grows.
 

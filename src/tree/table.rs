@@ -89,7 +89,7 @@ impl DirEntry {
         self.has(flag::ROOT) && self.name_len == FILE_ROOT
     }
 
-    /// The arena record's length; `saved` holds the record's first four
+    /// The arena record's length; `first4` holds the record's first four
     /// bytes (for a root they start with the path's length).
     fn record_len(&self, first4: u32) -> usize {
         if self.has(flag::ROOT) {
