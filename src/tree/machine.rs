@@ -250,6 +250,28 @@ enum Lookup {
     Landed,
 }
 
+/// What a watch already in the table, found at a parent's path + a name,
+/// is there ([`Machine::classify`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// That parent's child of that name already.
+    Same,
+    /// Put under another parent by a listing that went through a stale
+    /// path (another process renaming meanwhile): it belongs here.
+    Misplaced,
+    /// Moved here by a rename the tree will not hear of: lost in an
+    /// overflow, or its `IN_MOVE_SELF` never came (the watch was added as
+    /// the directory moved). Followed now.
+    MovedUnheard,
+    /// Moved here by a rename still queued: followed at its
+    /// `IN_MOVE_SELF`.
+    MovedQueued,
+    /// The same directory reached a second way (a bind mount); or a root,
+    /// a directory this rescan already found elsewhere, or one found below
+    /// itself: kept where it is.
+    SecondPath,
+}
+
 enum Child {
     Watched,
     /// The parent's path was stale: nothing done.
@@ -646,28 +668,15 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
 
     /// Watches directory `name` inside `parent`: the path is built, the
     /// watch added with the reduced mask, the entry recorded `UNLISTED`.
-    /// With `check_parent` (the parent's path may be stale: an event about
-    /// it is being handled, not a listing of it), a directory found there
+    /// Unless a listing of `parent` found it (`parent`'s path may be
+    /// stale: an event about it is being handled), a directory found there
     /// that is not already `parent`'s child of that name costs one path
     /// lookup, to ask whether `parent` is still at its path.
     fn watch_child(&mut self, parent: u32, name: &[u8], fresh: bool, lookup: Lookup) -> Child {
-        let Some((len, _)) = self.table.path(parent, &mut self.path) else {
-            return Child::Skipped(
-                Operation::AddWatch,
-                ErrorKind::PathTooLong { len: PATH_MAX },
-            );
+        let total = match self.child_path(parent, name) {
+            Ok(total) => total,
+            Err(child) => return child,
         };
-        let total = len + name.len();
-        if total + 1 > PATH_MAX {
-            return Child::Skipped(Operation::AddWatch, ErrorKind::PathTooLong { len: total });
-        }
-        self.path[len..total].copy_from_slice(name);
-        self.path[total] = 0;
-        if let Some(filter) = &mut self.filter {
-            if !filter(&self.path[..total]) {
-                return Child::Excluded;
-            }
-        }
         // OR-ed in: a directory already watched (and raised) keeps its full
         // mask, with no moment without one (see `Backend::add_watch`).
         let mask = self.child_mask(self.masks.reduced) | WatchMask::MASK_ADD;
@@ -701,74 +710,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             return Child::ParentStale;
         }
         if let Some(known) = known {
-            let e = *self.table.get(known);
-            let same = e.parent == parent && self.table.name(known) == name;
-            // A known watch in a new place: either the same directory
-            // reached a second way (a bind mount), or a rename whose events
-            // are still queued (or were lost in an overflow). Asking the
-            // kernel about the old place tells which.
-            let kept = same
-                || e.has(flag::ROOT)
-                || (self.walk.rescan && e.has(flag::SEEN))
-                || self.table.is_within(parent, known);
-            let moved = !kept && !self.still_at(known);
-            if !kept && !moved && self.misplaced(known) {
-                // Its old path leads to it only through a parent whose path
-                // is stale: a listing went through that path while another
-                // directory sat there (another process renaming meanwhile)
-                // and put it under the wrong parent. It is here: move it
-                // here, and list that parent again once its path is right.
-                if self.table.rename(known, parent, name).is_ok() {
-                    self.table.set(known, flag::SEEN);
-                }
-                self.recheck(e.parent);
-                return Child::Known;
-            }
-            if moved && (self.walk.rescan || self.walk.follow || lookup == Lookup::Landed) {
-                // The rename was lost in the overflow, or its IN_MOVE_SELF
-                // never came (the watch was added as it moved: the path
-                // led to it, the rename was done before the watch was):
-                // follow it now, and list it (its listing may have failed
-                // on the path it had left).
-                if self.table.rename(known, parent, name).is_ok() {
-                    self.table
-                        .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
-                    self.start_walk(known);
-                }
-                return Child::Known;
-            }
-            if moved {
-                // Its rename is still queued: apply it in queue order (at
-                // its IN_MOVE_SELF), so earlier events keep the old path.
-                // Its IN_MOVED_TO may never come (the new parent was not
-                // watched yet): this says where it went.
-                self.hint(known, e.wd, parent, name);
-            }
-            if same && self.walk.rescan && !e.has(flag::SEEN | flag::REDUCED) {
-                // Its old path failed the rescan's first pass (an ancestor
-                // moved): it is lowered now (a rescan lists it afterwards
-                // anyway), and must be listed too.
-                let reduced = self.child_mask(self.masks.reduced);
-                let _ = self.backend.add_watch(c_str(&self.path[..=total]), reduced);
-                self.table.set(known, flag::UNLISTED | flag::REDUCED);
-                self.start_walk(known);
-            }
-            if same || moved {
-                self.table.set(known, flag::SEEN);
-                return Child::Known;
-            }
-            // The same directory reached a second way (a bind mount): it is
-            // watched once, where it was found first.
-            if self.walk.rescan {
-                // Or, after an overflow, a directory whose old place the
-                // table cannot drop yet: a stale ancestor makes its old path
-                // still lead to it, or it moved below one of its own
-                // descendants in the table. The sweep may then drop it as
-                // not seen: list this parent again after the rescan, when
-                // the table no longer holds the stale entries.
-                self.recheck(parent);
-            }
-            return Child::Skipped(Operation::AddWatch, ErrorKind::Os(Errno::EXIST));
+            return self.found_known(known, parent, name, lookup, total);
         }
         let flags =
             flag::UNLISTED | flag::REDUCED | flag::SEEN | if fresh { flag::FRESH } else { 0 };
@@ -782,6 +724,125 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
                 Child::Failed(Error::new(Operation::AddWatch, kind).with_path(&self.path[..total]))
             }
         }
+    }
+
+    /// Builds `parent`'s path + `name` in `self.path` (NUL-terminated) and
+    /// asks the caller's filter: the path's length, or what to answer.
+    fn child_path(&mut self, parent: u32, name: &[u8]) -> Result<usize, Child> {
+        let too_long = |len| Child::Skipped(Operation::AddWatch, ErrorKind::PathTooLong { len });
+        let Some((len, _)) = self.table.path(parent, &mut self.path) else {
+            return Err(too_long(PATH_MAX));
+        };
+        let total = len + name.len();
+        if total + 1 > PATH_MAX {
+            return Err(too_long(total));
+        }
+        self.path[len..total].copy_from_slice(name);
+        self.path[total] = 0;
+        if let Some(filter) = &mut self.filter {
+            if !filter(&self.path[..total]) {
+                return Err(Child::Excluded);
+            }
+        }
+        Ok(total)
+    }
+
+    /// What the watch of `known`, found at `parent`/`name`, is there. A
+    /// known watch in a new place is either the same directory reached a
+    /// second way (a bind mount), or a rename whose events are still
+    /// queued (or that the tree will not hear of): asking the kernel about
+    /// the old place tells which.
+    fn classify(&mut self, known: u32, parent: u32, name: &[u8], lookup: Lookup) -> Found {
+        let e = *self.table.get(known);
+        if e.parent == parent && self.table.name(known) == name {
+            return Found::Same;
+        }
+        let kept = e.has(flag::ROOT)
+            || (self.walk.rescan && e.has(flag::SEEN))
+            || self.table.is_within(parent, known);
+        if kept {
+            return Found::SecondPath;
+        }
+        if !self.still_at(known) {
+            let unheard = self.walk.rescan || self.walk.follow || lookup == Lookup::Landed;
+            return if unheard {
+                Found::MovedUnheard
+            } else {
+                Found::MovedQueued
+            };
+        }
+        if self.misplaced(known) {
+            Found::Misplaced
+        } else {
+            Found::SecondPath
+        }
+    }
+
+    /// Acts on what [`classify`](Self::classify) says of `known`, found at
+    /// `parent`/`name` (its path, `total` bytes, in `self.path`).
+    fn found_known(
+        &mut self,
+        known: u32,
+        parent: u32,
+        name: &[u8],
+        lookup: Lookup,
+        total: usize,
+    ) -> Child {
+        let e = *self.table.get(known);
+        match self.classify(known, parent, name, lookup) {
+            Found::Same => {
+                if self.walk.rescan && !e.has(flag::SEEN | flag::REDUCED) {
+                    // Its old path failed the rescan's first pass (an
+                    // ancestor moved): it is lowered now (a rescan lists it
+                    // afterwards anyway), and must be listed too.
+                    let reduced = self.child_mask(self.masks.reduced);
+                    let _ = self.backend.add_watch(c_str(&self.path[..=total]), reduced);
+                    self.table.set(known, flag::UNLISTED | flag::REDUCED);
+                    self.start_walk(known);
+                }
+                self.table.set(known, flag::SEEN);
+            }
+            Found::Misplaced => {
+                // It is here: move it here, and list the parent it had
+                // again once that one's path is right.
+                if self.table.rename(known, parent, name).is_ok() {
+                    self.table.set(known, flag::SEEN);
+                }
+                self.recheck(e.parent);
+            }
+            Found::MovedUnheard => {
+                // Follow it now, and list it (its listing may have failed
+                // on the path it had left).
+                if self.table.rename(known, parent, name).is_ok() {
+                    self.table
+                        .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
+                    self.start_walk(known);
+                }
+            }
+            Found::MovedQueued => {
+                // Apply the rename in queue order (at its IN_MOVE_SELF), so
+                // earlier events keep the old path. Its IN_MOVED_TO may
+                // never come (the new parent was not watched yet): the hint
+                // says where it went.
+                self.hint(known, e.wd, parent, name);
+                self.table.set(known, flag::SEEN);
+            }
+            Found::SecondPath => {
+                // Watched once, where it was found first.
+                if self.walk.rescan {
+                    // Or, after an overflow, a directory whose old place
+                    // the table cannot drop yet: a stale ancestor makes its
+                    // old path still lead to it, or it moved below one of
+                    // its own descendants in the table. The sweep may then
+                    // drop it as not seen: list this parent again after the
+                    // rescan, when the table no longer holds the stale
+                    // entries.
+                    self.recheck(parent);
+                }
+                return Child::Skipped(Operation::AddWatch, ErrorKind::Os(Errno::EXIST));
+            }
+        }
+        Child::Known
     }
 
     /// Whether `slot`'s parent (not a root) is not at its path: then
