@@ -613,6 +613,11 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         }
     }
 
+    /// A report of the tree's own (no kernel event, so no mask).
+    fn notice(&mut self, slot: u32, kind: TreeEventKind, name: NameAt) -> Report {
+        self.report(slot, kind, EventMask::empty(), name)
+    }
+
     fn report(&mut self, slot: u32, kind: TreeEventKind, mask: EventMask, name: NameAt) -> Report {
         let (dir_len, root) = if slot == NONE {
             (0, None)

@@ -89,12 +89,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                         self.walk.active = false;
                         continue;
                     };
-                    return Some(Ok(self.report(
-                        NONE,
-                        kind,
-                        EventMask::empty(),
-                        NameAt::None,
-                    )));
+                    return Some(Ok(self.notice(NONE, kind, NameAt::None)));
                 }
             }
         }
@@ -106,20 +101,14 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 slot,
                 operation,
                 kind,
-            } => Ok(self.report(
+            } => Ok(self.notice(
                 slot,
                 TreeEventKind::Skipped { operation, kind },
-                EventMask::empty(),
                 NameAt::Scratch,
             )),
             Deferred::Error(err) => Err(err),
             Deferred::RootGone(slot) => {
-                let r = self.report(
-                    slot,
-                    TreeEventKind::RootGone,
-                    EventMask::empty(),
-                    NameAt::None,
-                );
+                let r = self.notice(slot, TreeEventKind::RootGone, NameAt::None);
                 if self.table.used(slot) {
                     self.remove_subtree(slot, false);
                 }
@@ -133,27 +122,8 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         if let Some((start, len, is_dir)) = self.listing.pop() {
             return self.listed(start, len, is_dir);
         }
-        if let Some(dir) = &mut self.walk.dir {
-            match self.backend.read_dir(dir, &mut self.listing) {
-                Ok(false) => {}
-                Ok(true) => self.walk.dir = None,
-                Err(e) => {
-                    self.walk.dir = None;
-                    if !vanished(e) && self.table.used(self.walk.slot) {
-                        let kind = TreeEventKind::Skipped {
-                            operation: Operation::ReadDir,
-                            kind: ErrorKind::Os(e),
-                        };
-                        return Some(Ok(self.report(
-                            self.walk.slot,
-                            kind,
-                            EventMask::empty(),
-                            NameAt::None,
-                        )));
-                    }
-                }
-            }
-            return None;
+        if self.walk.dir.is_some() {
+            return self.read_more();
         }
         if core::mem::take(&mut self.walk.verify) {
             self.verified(self.walk.slot);
@@ -171,18 +141,42 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         }
         let slot = self.walk.cursor;
         self.table.clear(slot, flag::UNLISTED);
+        self.open(slot)
+    }
+
+    /// Reads the next entries of the directory being listed into the
+    /// listing buffer.
+    fn read_more(&mut self) -> Option<Result<Report, Error>> {
+        let dir = self.walk.dir.as_mut()?;
+        match self.backend.read_dir(dir, &mut self.listing) {
+            Ok(false) => None,
+            Ok(true) => {
+                self.walk.dir = None;
+                None
+            }
+            Err(e) => {
+                self.walk.dir = None;
+                if vanished(e) || !self.table.used(self.walk.slot) {
+                    return None;
+                }
+                let kind = TreeEventKind::Skipped {
+                    operation: Operation::ReadDir,
+                    kind: ErrorKind::Os(e),
+                };
+                Some(Ok(self.notice(self.walk.slot, kind, NameAt::None)))
+            }
+        }
+    }
+
+    /// Opens `slot` to be listed next.
+    fn open(&mut self, slot: u32) -> Option<Result<Report, Error>> {
         let e = *self.table.get(slot);
         let Some(len) = self.sys_path(slot) else {
             let kind = TreeEventKind::Skipped {
                 operation: Operation::OpenDir,
                 kind: ErrorKind::PathTooLong { len: PATH_MAX },
             };
-            return Some(Ok(self.report(
-                e.parent,
-                kind,
-                EventMask::empty(),
-                NameAt::None,
-            )));
+            return Some(Ok(self.notice(e.parent, kind, NameAt::None)));
         };
         // A root is the path the user named, followed if it is a symlink
         // (as its watch is): a trailing `/` makes the kernel follow it
@@ -220,12 +214,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                     operation: Operation::OpenDir,
                     kind: ErrorKind::Os(e),
                 };
-                Some(Ok(self.report(
-                    slot,
-                    kind,
-                    EventMask::empty(),
-                    NameAt::None,
-                )))
+                Some(Ok(self.notice(slot, kind, NameAt::None)))
             }
         }
     }
@@ -283,12 +272,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                         self.defer_skip(parent, name, operation, kind);
                     } else {
                         let skip = TreeEventKind::Skipped { operation, kind };
-                        return Some(Ok(self.report(
-                            parent,
-                            skip,
-                            EventMask::empty(),
-                            NameAt::Listing(start, len),
-                        )));
+                        return Some(Ok(self.notice(parent, skip, NameAt::Listing(start, len))));
                     }
                 }
                 Child::Failed(err) => {
@@ -356,12 +340,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             }
             if self.table.get(slot).has(flag::ROOT) {
                 self.walk.phase = Phase::Sweep(slot + 1);
-                let r = self.report(
-                    slot,
-                    TreeEventKind::RootGone,
-                    EventMask::empty(),
-                    NameAt::None,
-                );
+                let r = self.notice(slot, TreeEventKind::RootGone, NameAt::None);
                 self.remove_subtree(slot, false);
                 return Some(r);
             }
