@@ -160,31 +160,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             .iter()
             .rposition(|m| m.from_parent == e.parent && m.from_hash == h)
         else {
-            // Its rename settled early (too many in flight) left a hint of
-            // where it went: follow it.
-            if let Some(k) = self
-                .hints
-                .iter()
-                .position(|h| h.slot == slot && h.wd == e.wd)
-            {
-                let h = self.hints.remove(k);
-                if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
-                    return self.follow(slot, h.parent, &h.name);
-                }
-            }
-            // Already where a rename put it (a rescan or a listing followed
-            // it first): that rename is done.
-            let name = self.table.name(slot);
-            if let Some(i) = self
-                .moves
-                .iter()
-                .position(|m| m.to_parent == e.parent && m.to_name.as_slice() == name)
-            {
-                self.moves.remove(i);
-            }
-            // No MOVED_FROM from a watched parent: a root moved (or the
-            // pairing was lost, and then the rescan that followed fixes it).
-            return !e.has(flag::ROOT);
+            return self.moved_unpaired(slot);
         };
         let m = self.moves.remove(i);
         let (to_parent, to_name, hinted) = if m.to_parent != NONE {
@@ -251,6 +227,36 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             let _ = self.moves.try_push(m);
         }
         true
+    }
+
+    /// `slot` moved with no rename from its place waiting: returns whether
+    /// it is still in the tree.
+    fn moved_unpaired(&mut self, slot: u32) -> bool {
+        let e = *self.table.get(slot);
+        // A listing or an event found it elsewhere first (a hint): follow.
+        if let Some(k) = self
+            .hints
+            .iter()
+            .position(|h| h.slot == slot && h.wd == e.wd)
+        {
+            let h = self.hints.remove(k);
+            if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
+                return self.follow(slot, h.parent, &h.name);
+            }
+        }
+        // Already where a rename put it (a rescan, a listing or a settled
+        // rename followed it first): that rename is done.
+        let name = self.table.name(slot);
+        if let Some(i) = self
+            .moves
+            .iter()
+            .position(|m| m.to_parent == e.parent && m.to_name.as_slice() == name)
+        {
+            self.moves.remove(i);
+        }
+        // No MOVED_FROM from a watched parent: a root moved (or the
+        // pairing was lost, and then the rescan that followed fixes it).
+        !e.has(flag::ROOT)
     }
 
     /// Re-parents `slot` as `to_parent`/`name`; `false` (and an error
