@@ -204,22 +204,36 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         if trusted {
             return self.follow(slot, to_parent, &to_name);
         }
+        self.follow_checked(slot, to_parent, &to_name, (!hinted).then_some(m))
+    }
+
+    /// Follows `slot` to `to_parent`/`to_name`, then asks the kernel
+    /// whether it is there; `pairing` is the rename this came from (`None`
+    /// for a hint). Returns whether it is still in the tree.
+    fn follow_checked(
+        &mut self,
+        slot: u32,
+        to_parent: u32,
+        to_name: &[u8],
+        pairing: Option<Move>,
+    ) -> bool {
+        let from_parent = self.table.get(slot).parent;
         let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
         let _ = old_name.try_extend_from_slice(self.table.name(slot));
-        if !self.follow(slot, to_parent, &to_name) {
+        if !self.follow(slot, to_parent, to_name) {
             return false;
         }
         if self.still_at(slot) {
             return true;
         }
-        if hinted {
+        let Some(m) = pairing else {
             return false;
-        }
+        };
         // Not there: either a stale pairing (a rescan already placed it; it
         // is still where it was) or it moved on again (its next rename is
         // queued: keep following the events).
-        if self.table.rename(slot, e.parent, &old_name).is_ok() && !self.still_at(slot) {
-            let _ = self.table.rename(slot, to_parent, &to_name);
+        if self.table.rename(slot, from_parent, &old_name).is_ok() && !self.still_at(slot) {
+            let _ = self.table.rename(slot, to_parent, to_name);
         } else {
             // The pairing was another directory's (it left the same place):
             // keep it for that one's IN_MOVE_SELF, or for the expiry that
