@@ -228,56 +228,89 @@ pub struct UnknownEventName<'a> {
 
 impl fmt::Display for UnknownEventName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown event name {:?} (expected one of: access, modify, attrib, close_write, \
-             close_nowrite, close, open, moved_to, moved_from, move, move_self, create, delete, \
-             delete_self, unmount, all)",
-            self.name
-        )
+        write!(f, "unknown event name {:?} (expected one of: ", self.name)?;
+        let bits = NAMED_EVENTS.iter().map(|bit| bit_name(bit.bits()));
+        let groups = GROUP_NAMES.iter().map(|&(name, _)| name);
+        for (i, name) in bits.chain(groups).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            for c in name.chars() {
+                fmt::Write::write_char(f, c.to_ascii_lowercase())?;
+            }
+        }
+        f.write_str(")")
     }
 }
 
 #[cfg(feature = "std")]
 impl std::error::Error for UnknownEventName<'_> {}
 
-/// inotifywait's event names (`inotifytools_str_to_event`), lower case, with
-/// the bits each stands for. `all` is inotifywait's spelling of
-/// `IN_ALL_EVENTS`; `all_events` is accepted too.
-static EVENT_NAMES: [(&str, u32); 20] = [
-    ("access", EventMask::ACCESS.bits()),
-    ("modify", EventMask::MODIFY.bits()),
-    ("attrib", EventMask::ATTRIB.bits()),
-    ("close_write", EventMask::CLOSE_WRITE.bits()),
-    ("close_nowrite", EventMask::CLOSE_NOWRITE.bits()),
-    ("open", EventMask::OPEN.bits()),
-    ("moved_from", EventMask::MOVED_FROM.bits()),
-    ("moved_to", EventMask::MOVED_TO.bits()),
-    ("create", EventMask::CREATE.bits()),
-    ("delete", EventMask::DELETE.bits()),
-    ("delete_self", EventMask::DELETE_SELF.bits()),
-    ("move_self", EventMask::MOVE_SELF.bits()),
-    ("unmount", EventMask::UNMOUNT.bits()),
-    ("q_overflow", EventMask::Q_OVERFLOW.bits()),
-    ("ignored", EventMask::IGNORED.bits()),
-    ("isdir", EventMask::ISDIR.bits()),
-    ("close", EventMask::CLOSE.bits()),
-    ("move", EventMask::MOVE.bits()),
-    ("all", EventMask::ALL_EVENTS.bits()),
-    ("all_events", EventMask::ALL_EVENTS.bits()),
+/// The bits inotifywait's `-e` names one by one, by their kernel name
+/// without `IN_`, in lower case (`close_write`): the events, and those the
+/// kernel sends whatever the mask says (`unmount`, `q_overflow`,
+/// `ignored`, `isdir`).
+const NAMED_EVENTS: EventMask = EventMask::ALL_EVENTS
+    .union(EventMask::UNMOUNT)
+    .union(EventMask::Q_OVERFLOW)
+    .union(EventMask::IGNORED)
+    .union(EventMask::ISDIR);
+
+/// The names inotifywait's `-e` has for several bits at once. `all` is its
+/// spelling of `IN_ALL_EVENTS`.
+const GROUP_NAMES: [(&str, EventMask); 4] = [
+    ("CLOSE", EventMask::CLOSE),
+    ("MOVE", EventMask::MOVE),
+    ("ALL", EventMask::ALL_EVENTS),
+    ("ALL_EVENTS", EventMask::ALL_EVENTS),
 ];
+
+/// The order inotifywait prints event names in (`%e`; its
+/// `inotifytools_event_to_str_sep`): bit order, but `CLOSE` (for either
+/// close bit) follows `IGNORED`, `MOVE_SELF` follows `CLOSE`, and `ISDIR`
+/// and `ONESHOT` come last.
+const PRINT_ORDER: [EventMask; 18] = [
+    EventMask::ACCESS,
+    EventMask::MODIFY,
+    EventMask::ATTRIB,
+    EventMask::CLOSE_WRITE,
+    EventMask::CLOSE_NOWRITE,
+    EventMask::OPEN,
+    EventMask::MOVED_FROM,
+    EventMask::MOVED_TO,
+    EventMask::CREATE,
+    EventMask::DELETE,
+    EventMask::DELETE_SELF,
+    EventMask::UNMOUNT,
+    EventMask::Q_OVERFLOW,
+    EventMask::IGNORED,
+    EventMask::CLOSE,
+    EventMask::MOVE_SELF,
+    EventMask::ISDIR,
+    EventMask::from_bits_retain(WatchMask::ONESHOT.bits()),
+];
+
+/// A single bit's name without `IN_` (`"CLOSE_WRITE"`).
+fn bit_name(bit: u32) -> &'static str {
+    &BIT_NAMES[bit.trailing_zeros() as usize][3..]
+}
 
 /// Looks one inotifywait event name up, ignoring ASCII case and an optional
 /// `IN_` prefix (so `"IN_CREATE"`, `"create"` and `"Create"` all work).
-fn lookup_event_name(name: &str) -> Option<u32> {
+fn lookup_event_name(name: &str) -> Option<EventMask> {
     let bare = match name.get(..3) {
         Some(prefix) if prefix.eq_ignore_ascii_case("in_") => &name[3..],
         _ => name,
     };
-    EVENT_NAMES
+    let group = GROUP_NAMES
         .iter()
         .find(|(known, _)| known.eq_ignore_ascii_case(bare))
-        .map(|&(_, bits)| bits)
+        .map(|&(_, mask)| mask);
+    group.or_else(|| {
+        NAMED_EVENTS
+            .iter()
+            .find(|bit| bit_name(bit.bits()).eq_ignore_ascii_case(bare))
+    })
 }
 
 impl EventMask {
@@ -311,9 +344,30 @@ impl EventMask {
     /// assert!(EventMask::from_event_name("explode").is_err());
     /// ```
     pub fn from_event_name(name: &str) -> Result<Self, UnknownEventName<'_>> {
-        lookup_event_name(name)
-            .map(Self::from_bits_retain)
-            .ok_or(UnknownEventName { name })
+        lookup_event_name(name).ok_or(UnknownEventName { name })
+    }
+
+    /// inotifywait's names of the set bits (`"CLOSE_WRITE"`, `"CLOSE"`,
+    /// `"ISDIR"`), in the order it prints them for `%e`: bit order, but
+    /// `CLOSE` (printed for either close bit) follows `IGNORED`,
+    /// `MOVE_SELF` follows `CLOSE`, and `ISDIR` and `ONESHOT` come last.
+    /// Bits it has no name for are left out.
+    ///
+    /// ```
+    /// use zinotify::EventMask;
+    ///
+    /// let mask = EventMask::CLOSE_WRITE | EventMask::ISDIR | EventMask::MOVE_SELF;
+    /// let names: Vec<_> = mask.inotifywait_names().collect();
+    /// assert_eq!(names, ["CLOSE_WRITE", "CLOSE", "MOVE_SELF", "ISDIR"]);
+    /// ```
+    pub fn inotifywait_names(self) -> impl Iterator<Item = &'static str> {
+        PRINT_ORDER
+            .into_iter()
+            .filter(move |named| self.intersects(*named))
+            .map(|named| match named {
+                Self::CLOSE => "CLOSE",
+                _ => bit_name(named.bits()),
+            })
     }
 }
 
@@ -345,8 +399,8 @@ impl WatchMask {
     pub fn from_event_names(list: &str) -> Result<Self, UnknownEventName<'_>> {
         let mut mask = Self::empty();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let bits = lookup_event_name(name).ok_or(UnknownEventName { name })?;
-            mask |= Self::from_bits_retain(bits & Self::ALL_EVENTS.bits());
+            let named = lookup_event_name(name).ok_or(UnknownEventName { name })?;
+            mask |= Self::from_bits_retain(named.bits()) & Self::ALL_EVENTS;
         }
         Ok(mask)
     }
@@ -541,6 +595,37 @@ mod tests {
         assert!(msg.contains("close_write"), "{msg}");
         assert!(EventMask::from_event_name("").is_err());
         assert!(EventMask::from_event_name("in_").is_err());
+    }
+
+    #[test]
+    fn every_name_the_error_offers_is_accepted() {
+        let err = EventMask::from_event_name("nope").unwrap_err().to_string();
+        let list = err.split_once("expected one of: ").unwrap().1;
+        let names: Vec<_> = list.trim_end_matches(')').split(", ").collect();
+        // 12 events, 4 the kernel always sends, 4 names for groups.
+        assert_eq!(names.len(), 20, "{err}");
+        for name in names {
+            let mask = EventMask::from_event_name(name).unwrap();
+            assert!(!mask.is_empty(), "{name}");
+            if let [bit] = mask.names().collect::<Vec<_>>()[..] {
+                assert_eq!(bit, format!("IN_{}", name.to_ascii_uppercase()));
+            }
+        }
+    }
+
+    #[test]
+    fn inotifywait_names_cover_every_known_event_bit() {
+        let all = NAMED_EVENTS | EventMask::from_bits_retain(WatchMask::ONESHOT.bits());
+        for bit in all.iter() {
+            let names: Vec<_> = bit.inotifywait_names().collect();
+            assert!(!names.is_empty(), "{bit:?}");
+            assert_eq!(names[0], bit_name(bit.bits()), "{bit:?}");
+        }
+        // A close bit is also printed as CLOSE, after IGNORED.
+        let names: Vec<_> = (EventMask::CLOSE_NOWRITE | EventMask::IGNORED)
+            .inotifywait_names()
+            .collect();
+        assert_eq!(names, ["CLOSE_NOWRITE", "IGNORED", "CLOSE"]);
     }
 
     #[test]

@@ -23,44 +23,12 @@ pub struct Line<'a> {
     pub synthetic: bool,
 }
 
-/// inotifywait's names, in the order it prints them (not bit order: `CLOSE`
-/// follows `IGNORED`, `MOVE_SELF` follows `CLOSE`, `ISDIR` comes last but
-/// one). `CLOSE` is printed for either close bit.
-const NAMES: [(u32, &str); 18] = [
-    (EventMask::ACCESS.bits(), "ACCESS"),
-    (EventMask::MODIFY.bits(), "MODIFY"),
-    (EventMask::ATTRIB.bits(), "ATTRIB"),
-    (EventMask::CLOSE_WRITE.bits(), "CLOSE_WRITE"),
-    (EventMask::CLOSE_NOWRITE.bits(), "CLOSE_NOWRITE"),
-    (EventMask::OPEN.bits(), "OPEN"),
-    (EventMask::MOVED_FROM.bits(), "MOVED_FROM"),
-    (EventMask::MOVED_TO.bits(), "MOVED_TO"),
-    (EventMask::CREATE.bits(), "CREATE"),
-    (EventMask::DELETE.bits(), "DELETE"),
-    (EventMask::DELETE_SELF.bits(), "DELETE_SELF"),
-    (EventMask::UNMOUNT.bits(), "UNMOUNT"),
-    (EventMask::Q_OVERFLOW.bits(), "Q_OVERFLOW"),
-    (EventMask::IGNORED.bits(), "IGNORED"),
-    (EventMask::CLOSE.bits(), "CLOSE"),
-    (EventMask::MOVE_SELF.bits(), "MOVE_SELF"),
-    (EventMask::ISDIR.bits(), "ISDIR"),
-    (0x8000_0000, "ONESHOT"),
-];
-
-/// The names of `mask`'s known events, in inotifywait's order.
-pub fn known_names(mask: EventMask) -> impl Iterator<Item = &'static str> {
-    NAMES
-        .into_iter()
-        .filter(move |(bits, _)| mask.bits() & bits != 0)
-        .map(|(_, name)| name)
-}
-
 /// Appends the names of `mask`'s events separated by `sep`, as inotifywait
 /// prints them: `CLOSE_WRITE,CLOSE`, `CREATE,ISDIR`. A mask with no known
 /// bit is printed as `0x%08x`.
 pub fn event_names(mask: EventMask, sep: u8, out: &mut Vec<u8>) {
     let start = out.len();
-    for name in known_names(mask) {
+    for name in mask.inotifywait_names() {
         if out.len() > start {
             out.push(sep);
         }

@@ -28,7 +28,7 @@
 //! only when the string is not exact, so a consumer takes `*_bytes` when
 //! it is there and the string otherwise.
 
-use crate::format::{Line, known_names, unknown_mask};
+use crate::format::{Line, unknown_mask};
 use std::io::Write;
 use std::time::SystemTime;
 use zinotify::EventMask;
@@ -102,7 +102,7 @@ pub fn event(line: &Line<'_>, time_ns: u128, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"events\":[");
     // Event names are plain upper-case ASCII: no escaping needed.
     let mut any = false;
-    for name in known_names(line.mask) {
+    for name in line.mask.inotifywait_names() {
         if any {
             out.push(b',');
         }
