@@ -30,7 +30,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
-use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{Batching, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 const SENTINEL: &[u8] = b"zz-end";
 const BUF: usize = 65536;
@@ -214,8 +214,11 @@ impl Reader {
                 Reader::Engine(inotify)
             }
             Variant::ZinotifyWatcher | Variant::ZinotifyCoalesce => {
-                let coalesce =
-                    (variant == Variant::ZinotifyCoalesce).then(|| Duration::from_millis(1));
+                let batching = if variant == Variant::ZinotifyCoalesce {
+                    Batching::Fixed(Duration::from_millis(1))
+                } else {
+                    Batching::Off
+                };
                 let watcher = Watcher::from_paths(
                     [dir],
                     mask,
@@ -224,7 +227,7 @@ impl Reader {
                 )
                 .unwrap()
                 .config(WatcherConfig {
-                    coalesce,
+                    batching,
                     ..WatcherConfig::default()
                 });
                 Reader::Watcher(Box::new(watcher))

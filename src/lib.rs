@@ -63,7 +63,7 @@ pub mod tree;
 pub mod watched;
 pub mod watches;
 
-pub use adapter::{Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
+pub use adapter::{Batching, Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
 pub use error::{Error, ErrorKind, Operation, PATH_MAX};
 pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
 pub use inotify::{Inotify, WatchDescriptor};

@@ -9,7 +9,7 @@ use std::cell::Cell;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
-use zinotify::{EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{Batching, EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 struct Counting;
 
@@ -96,13 +96,15 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
             .config(WatcherConfig {
                 block: Duration::from_millis(100),
                 timeout: Some(Duration::from_secs(60)),
+                batching: Batching::Off,
                 ..WatcherConfig::default()
             });
             let (mut received, mut overflows) = (0usize, 0usize);
             while received < EVENTS {
                 if received == EVENTS / 2 {
-                    // The second half through the coalescing window.
-                    watcher.config_mut().coalesce = Some(Duration::from_millis(1));
+                    // The second half with adaptive batching (its window
+                    // under load), the first without.
+                    watcher.config_mut().batching = Batching::ADAPTIVE;
                 }
                 match watcher.next() {
                     Some(Ok(Next::Event(e))) => {
