@@ -1,6 +1,6 @@
 //! [`Watcher`]: the blocking driver of the flat loop's [`Core`].
 
-use super::{Core, Filter, KeepAll, Next, Step, Verdict, WatcherConfig};
+use super::{Core, Filter, Found, KeepAll, Next, Step, Verdict, WatcherConfig};
 use crate::error::Error;
 use crate::inotify::{Inotify, WatchDescriptor, check_buffer, now};
 use crate::mask::WatchMask;
@@ -162,7 +162,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
             Err(err) => return Some(Err(err)),
         };
         Some(Ok(match step {
-            Step::Event(found) => found.next(self.buf.as_mut(), &self.watches),
+            Step::Event(found) => self.hand_out(&found),
             Step::Idle => Next::Idle,
             Step::TimedOut => Next::TimedOut,
             _ => return None,
@@ -171,21 +171,53 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
 
     /// Does what the core asks until it has something to hand out.
     fn drive(&mut self) -> Result<Step, Error> {
-        let buf = self.buf.as_mut();
-        let clock = &mut now;
         loop {
-            match self.core.poll(buf, &mut self.watches, clock)? {
+            match self.poll()? {
                 Step::Read => {
-                    let len = self.inotify.read_events(buf)?.remaining().len();
-                    self.core.read_done(len, buf.len());
+                    self.fill(|inotify, buf| inotify.read_events(buf).map(|e| e.remaining().len()))?
                 }
-                Step::Batch(window) => self.inotify.coalesce(buf.len(), window)?,
+                Step::Batch { window, full } => self.inotify.coalesce(full, window)?,
                 Step::Wait { since, timeout } => {
                     let ready = self.inotify.wait_since(since, Some(timeout))?;
-                    self.core.woke(ready, clock);
+                    self.woke(ready);
                 }
                 handed_out => return Ok(handed_out),
             }
         }
+    }
+
+    /// What to do next, without blocking: the [`Core`]'s [`Step`], for a
+    /// driver of one's own (an async runtime, mio). [`next`](Self::next)
+    /// is this loop: do what the step says ([`fill`](Self::fill),
+    /// [`woke`](Self::woke), a sleep) until it is one to hand out
+    /// ([`hand_out`](Self::hand_out)).
+    pub fn poll(&mut self) -> Result<Step, Error> {
+        self.core
+            .poll(self.buf.as_mut(), &mut self.watches, &mut now)
+    }
+
+    /// Does the read [`Step::Read`] asks for: `read` fills the buffer (from
+    /// the instance given, or a duplicate of its descriptor) without
+    /// blocking and returns the bytes read, 0 when nothing is queued. Its
+    /// error is returned as is, and the read is asked for again.
+    pub fn fill<E>(
+        &mut self,
+        read: impl FnOnce(&Inotify, &mut [u8]) -> Result<usize, E>,
+    ) -> Result<(), E> {
+        let buf = self.buf.as_mut();
+        let len = read(&self.inotify, buf)?;
+        self.core.read_done(len, buf.len());
+        Ok(())
+    }
+
+    /// The wait [`Step::Wait`] asked for ended: `ready` when the descriptor
+    /// is readable, `false` when its time passed.
+    pub fn woke(&mut self, ready: bool) {
+        self.core.woke(ready, &mut now);
+    }
+
+    /// The event of a [`Step::Event`], borrowing the buffer and the table.
+    pub fn hand_out(&mut self, found: &Found) -> Next<'_> {
+        found.next(self.buf.as_mut(), &self.watches)
     }
 }

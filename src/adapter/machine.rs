@@ -8,7 +8,7 @@
 //!         Step::Idle | Step::TimedOut => return that,
 //!         Step::Ended => return None,
 //!         Step::Read => core.read_done(read(buf)?, buf.len()),     // EAGAIN: 0
-//!         Step::Batch(window) => sleep(window) unless a full buffer is queued,
+//!         Step::Batch { window, full } => sleep(window) unless `full` bytes are queued,
 //!         Step::Wait { since, timeout } => core.woke(wait(timeout)?, clock),
 //!     }
 //! }
@@ -36,10 +36,15 @@ pub enum Step {
     /// Read what is queued into the buffer without blocking, then
     /// [`Core::read_done`] with the byte count (0 for `EAGAIN`).
     Read,
-    /// Let events pile up for this long before the read, unless a full
-    /// buffer is already queued ([`Inotify::coalesce`](crate::Inotify::coalesce)),
-    /// then poll again.
-    Batch(Duration),
+    /// Let events pile up for `window` before the read, unless `full`
+    /// bytes (the buffer's length) are already queued
+    /// ([`Inotify::coalesce`](crate::Inotify::coalesce)), then poll again.
+    Batch {
+        /// How long to wait at most.
+        window: Duration,
+        /// How many queued bytes end the wait at once.
+        full: usize,
+    },
     /// Wait for the descriptor to become readable for at most `timeout`,
     /// then [`Core::woke`]. `since` is when `timeout` began on the monotonic
     /// clock, to resume an interrupted wait for the time left (`None` when
@@ -238,7 +243,10 @@ impl<F: Filter> Core<F> {
         }
         if self.readable {
             return Ok(match self.window.take() {
-                Some(window) => Step::Batch(window),
+                Some(window) => Step::Batch {
+                    window,
+                    full: buf.len(),
+                },
                 None => Step::Read,
             });
         }

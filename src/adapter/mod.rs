@@ -67,7 +67,7 @@
 //! # Ok::<(), zinotify::Error>(())
 //! ```
 
-mod batch;
+pub(crate) mod batch;
 mod blocking;
 mod machine;
 

@@ -132,7 +132,8 @@ fn adaptive_batching_waits_only_under_load() {
     assert_eq!(drain(&mut core, t), Step::Read);
     // 10 events in the last 2 ms (5000/s, above 1000/s): wait for more.
     t += 2 * MS;
-    assert_eq!(drain(&mut core, t), Step::Batch(MS));
+    let full = buf.len();
+    assert_eq!(drain(&mut core, t), Step::Batch { window: MS, full });
     // 10 events in the last second (10/s): read at once again.
     t += Duration::from_secs(1);
     assert_eq!(drain(&mut core, t), Step::Read);
