@@ -1,22 +1,4 @@
-//! [`Core`]: the flat loop as a state machine, fed bytes and time, making
-//! no system call. Every driver (blocking, tokio, mio) runs it the same way:
-//!
-//! ```text
-//! loop {
-//!     match core.poll(buf, watches, clock)? {
-//!         Step::Event(found) => return found.next(buf, watches),
-//!         Step::Idle | Step::TimedOut => return that,
-//!         Step::Ended => return None,
-//!         Step::Read => core.read_done(read(buf)?, buf.len()),     // EAGAIN: 0
-//!         Step::Batch { window, full } => sleep(window) unless `full` bytes are queued,
-//!         Step::Wait { since, timeout } => core.woke(wait(timeout)?, clock),
-//!     }
-//! }
-//! ```
-//!
-//! Between two steps the core holds everything the loop knows, and a driver
-//! holds nothing: a driver that stops at any step (a dropped future) loses
-//! no event, and the next call goes on from the same state.
+//! [`Core`]: the flat loop as a state machine, and the [`Step`]s it asks for.
 
 use super::batch::Rate;
 use super::{Filter, KeepAll, Next, Verdict, WatcherConfig};
@@ -108,7 +90,25 @@ impl Found {
     }
 }
 
-/// The flat loop's state; see the [module docs](self).
+/// The flat loop as a state machine, fed bytes and time, making no system
+/// call. Every driver (blocking, tokio, mio) runs it the same way:
+///
+/// ```text
+/// loop {
+///     match core.poll(buf, watches, clock)? {
+///         Step::Event(found) => return found.next(buf, watches),
+///         Step::Idle | Step::TimedOut => return that,
+///         Step::Ended => return None,
+///         Step::Read => core.read_done(read(buf)?, buf.len()),     // EAGAIN: 0
+///         Step::Batch { window, full } => sleep(window) unless `full` bytes are queued,
+///         Step::Wait { since, timeout } => core.woke(wait(timeout)?, clock),
+///     }
+/// }
+/// ```
+///
+/// Between two steps the core holds everything the loop knows, and a driver
+/// holds nothing: a driver that stops at any step (a dropped future) loses
+/// no event, and the next call goes on from the same state.
 #[derive(Debug)]
 pub struct Core<F = KeepAll> {
     cursor: Cursor,

@@ -1,0 +1,141 @@
+//! No heap allocation per event on tokio: 100 000 real events through
+//! `AsyncWatcher::next` on a `current_thread` runtime, counted by a global
+//! allocator that counts only on the thread that switched counting on (the
+//! runtime's, which runs the reader), so the writer thread's own
+//! allocations (paths, std::fs) are not counted. Counting starts after the
+//! runtime and the watcher are set up (tokio allocates its reactor and the
+//! descriptor's registration once) and the first event came out.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+use zinotify::runtime::tokio::AsyncWatcher;
+use zinotify::{EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // `const` initialisation: reading it never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count(size: usize) {
+    if COUNTING.with(Cell::get) {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(size, Ordering::Relaxed);
+    }
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const EVENTS: usize = 100_000;
+
+#[test]
+fn async_watching_allocates_nothing_per_event() {
+    let dir =
+        std::env::temp_dir().join(format!("zinotify-tokio-zero-alloc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let done = AtomicBool::new(false);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let (received, overflows) = std::thread::scope(|s| {
+        let watcher = Watcher::from_paths(
+            [&dir],
+            WatchMask::CREATE | WatchMask::DELETE,
+            FixedWatches::<2, 1024>::fixed(),
+            [0u8; 16384],
+        )
+        .unwrap()
+        // The default batching; a timeout, so the timer runs too.
+        .config(WatcherConfig {
+            block: Duration::from_millis(100),
+            timeout: Some(Duration::from_secs(60)),
+            ..WatcherConfig::default()
+        });
+        // The writer: creates and deletes files until the reader is done.
+        s.spawn(|| {
+            let mut i = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                let file = dir.join(i.to_string());
+                std::fs::write(&file, b"").unwrap();
+                std::fs::remove_file(&file).unwrap();
+                i += 1;
+            }
+        });
+        let counted = rt.block_on(async {
+            let mut watcher = AsyncWatcher::new(watcher).unwrap();
+            let first = watcher.next().await;
+            assert!(matches!(first, Some(Ok(Next::Event(_)))), "{first:?}");
+            // Prove the counter counts on this thread, then start from zero.
+            COUNTING.with(|c| c.set(true));
+            drop(std::hint::black_box(vec![0u8; 100]));
+            assert_eq!(
+                (
+                    ALLOCS.swap(0, Ordering::Relaxed),
+                    BYTES.swap(0, Ordering::Relaxed)
+                ),
+                (1, 100)
+            );
+            let (mut received, mut overflows) = (1usize, 0usize);
+            while received < EVENTS {
+                match watcher.next().await {
+                    Some(Ok(Next::Event(e))) => {
+                        received += 1;
+                        assert!(e.watch_path.is_some() && !e.name().is_empty());
+                    }
+                    Some(Ok(Next::Terminal(e))) => {
+                        // Overflow if the writer outran us: counted, resumed.
+                        assert_eq!(e.event.mask, EventMask::Q_OVERFLOW);
+                        overflows += 1;
+                        received += 1;
+                        watcher.get_mut().resume();
+                    }
+                    Some(Ok(Next::Idle)) => {}
+                    other => panic!("unexpected: {other:?}"),
+                }
+            }
+            COUNTING.with(|c| c.set(false));
+            (received, overflows)
+        });
+        done.store(true, Ordering::Relaxed);
+        counted
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert_eq!(received, EVENTS);
+    eprintln!("{received} events ({overflows} overflows)");
+    assert_eq!(
+        (
+            ALLOCS.load(Ordering::Relaxed),
+            BYTES.load(Ordering::Relaxed)
+        ),
+        (0, 0),
+        "allocations, bytes on the runtime's thread after set-up"
+    );
+}
