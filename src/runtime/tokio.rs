@@ -20,7 +20,8 @@
 //!
 //! The runtime needs its I/O and time drivers (`enable_all`, or
 //! `#[tokio::main]`). Reads run until `WouldBlock` before the loop waits
-//! again, as tokio's readiness requires. A tree's set-up and listing work
+//! again, as tokio's readiness requires (a read that leaves room for the
+//! largest event counts: it emptied the queue). A tree's set-up and listing work
 //! (`getdents64`, `inotify_add_watch`) runs inside the call, as it does in
 //! the blocking loop: short, non-blocking system calls.
 //!
@@ -46,6 +47,7 @@
 
 use crate::adapter::{Filter, KeepAll, Next, Step, Watcher};
 use crate::error::{Error, ErrorKind, Operation};
+use crate::event::MIN_BUFFER_LEN;
 use crate::inotify::Inotify;
 use crate::tree::{
     BorrowedTreeStorage, InotifyTrees, TreeEvent, TreeEventKind, TreeStep, TreeStore,
@@ -63,9 +65,10 @@ use std::io;
 #[derive(Debug)]
 struct Readiness {
     fd: AsyncFd<OwnedFd>,
-    /// The last read got `WouldBlock`, so tokio's readiness was cleared and
-    /// waiting on it means waiting for new events. Until then tokio still
-    /// reports the descriptor ready, and a wait would return at once.
+    /// The last read found the queue empty and tokio's readiness was
+    /// cleared, so waiting on it means waiting for new events. Until then
+    /// tokio still reports the descriptor ready, and a wait would return
+    /// at once.
     drained: bool,
 }
 
@@ -85,9 +88,17 @@ impl Readiness {
         Ok(Self { fd, drained: true })
     }
 
-    /// Waits for tokio's readiness (at once unless the last read was
-    /// drained), then reads into `buf` with `fill`: under the readiness
-    /// guard, so a `WouldBlock` clears exactly the readiness it saw.
+    /// Waits for tokio's readiness (at once unless the queue was found
+    /// empty), then reads into `buf` with `fill`, under the readiness guard.
+    ///
+    /// Tokio's readiness is edge-triggered: it may be cleared only once the
+    /// queue is known to be empty, or an event could wait forever. A read
+    /// that got `WouldBlock` is such proof (`try_io` then clears exactly the
+    /// readiness the guard saw), and so is a short read: the kernel copies
+    /// every queued event that fits, so a read that left room for the
+    /// largest event emptied the queue. Clearing then saves the `read` that
+    /// would only get `WouldBlock`; the guard clears only the readiness it
+    /// saw, so an event queued since makes the descriptor ready again.
     async fn read<E>(
         &mut self,
         fill: impl FnOnce(&mut dyn FnMut(&mut [u8]) -> Result<usize, Error>) -> Result<(), E>,
@@ -100,7 +111,7 @@ impl Readiness {
             .readable()
             .await
             .map_err(|err| io_error(Operation::Wait, &err))?;
-        let drained = &mut self.drained;
+        let mut emptied = false;
         let mut read = |buf: &mut [u8]| {
             let read = guard.try_io(|fd| {
                 loop {
@@ -110,14 +121,24 @@ impl Readiness {
                     }
                 }
             });
-            *drained = read.is_err();
             match read {
-                Ok(Ok(len)) => Ok(len),
+                Ok(Ok(len)) => {
+                    emptied = len + MIN_BUFFER_LEN <= buf.len();
+                    Ok(len)
+                }
                 Ok(Err(err)) => Err(io_error(Operation::Read, &err)),
-                Err(_would_block) => Ok(0),
+                Err(_would_block) => {
+                    emptied = true;
+                    Ok(0)
+                }
             }
         };
-        Ok(fill(&mut read)?)
+        let filled = fill(&mut read);
+        if emptied {
+            guard.clear_ready();
+        }
+        self.drained = emptied;
+        Ok(filled?)
     }
 
     /// Waits until the descriptor is readable or `timeout` passes (`None`:
