@@ -89,7 +89,7 @@ impl Variant {
             Variant::ZinotifyEngine => "zinotify Inotify::wait_events",
             Variant::ZinotifyWatcher => "zinotify Watcher::next, batching off",
             Variant::ZinotifyFixed => "zinotify Watcher, fixed 1 ms window",
-            Variant::ZinotifyAdaptive => "zinotify Watcher, adaptive (default)",
+            Variant::ZinotifyAdaptive => "zinotify Watcher, adaptive",
             #[cfg(feature = "tokio")]
             Variant::ZinotifyAsync => "zinotify AsyncWatcher (tokio), batching off",
             Variant::ZinotifyTree => "zinotify InotifyTrees::next_event, batching off",
@@ -562,7 +562,7 @@ fn latency(rounds: usize) {
     let variants = [
         ("batching off", Batching::Off),
         ("fixed 1 ms window", Batching::Fixed(WINDOW)),
-        ("adaptive (default)", Batching::ADAPTIVE),
+        ("adaptive", Batching::ADAPTIVE),
     ];
     let base = std::env::temp_dir().join(format!("zinotify-latency-{}", std::process::id()));
     let mut readers = Vec::new();

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use zinotify::runtime::tokio::AsyncWatcher;
-use zinotify::{EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{Batching, EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 struct Counting;
 
@@ -72,10 +72,11 @@ fn async_watching_allocates_nothing_per_event() {
             [0u8; 16384],
         )
         .unwrap()
-        // The default batching; a timeout, so the timer runs too.
+        // Adaptive batching (its sleeps) and a timeout: tokio's timer runs.
         .config(WatcherConfig {
             block: Duration::from_millis(100),
             timeout: Some(Duration::from_secs(60)),
+            batching: Batching::ADAPTIVE,
             ..WatcherConfig::default()
         });
         // The writer: creates and deletes files until the reader is done.

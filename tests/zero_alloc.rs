@@ -96,7 +96,6 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
             .config(WatcherConfig {
                 block: Duration::from_millis(100),
                 timeout: Some(Duration::from_secs(60)),
-                batching: Batching::Off,
                 ..WatcherConfig::default()
             });
             let (mut received, mut overflows) = (0usize, 0usize);

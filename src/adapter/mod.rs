@@ -103,7 +103,8 @@ pub struct WatcherConfig {
     /// Default: `Q_OVERFLOW | UNMOUNT`.
     pub terminal: EventMask,
     /// Whether a wake-up reads at once or first lets events pile up for a
-    /// fuller buffer. Default: [`Batching::ADAPTIVE`].
+    /// fuller buffer. Default: [`Batching::Off`]; [`Batching::ADAPTIVE`]
+    /// for high-rate loops (see its docs for what it costs and saves).
     pub batching: Batching,
 }
 
@@ -114,7 +115,7 @@ impl Default for WatcherConfig {
             yield_idle: true,
             timeout: None,
             terminal: EventMask::Q_OVERFLOW | EventMask::UNMOUNT,
-            batching: Batching::ADAPTIVE,
+            batching: Batching::Off,
         }
     }
 }

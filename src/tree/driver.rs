@@ -177,13 +177,13 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
             batch_ended: false,
             window: None,
             rate: Rate::default(),
-            batching: Batching::ADAPTIVE,
+            batching: Batching::Off,
         })
     }
 
     /// Sets how a wake-up batches its read, as
     /// [`WatcherConfig::batching`](crate::WatcherConfig::batching) does for
-    /// flat watches. Default: [`Batching::ADAPTIVE`].
+    /// flat watches. Default: [`Batching::Off`].
     pub fn set_batching(&mut self, batching: Batching) {
         self.batching = batching;
     }
@@ -292,6 +292,9 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
         let buf = self.buf.as_mut();
         loop {
             if let Some(r) = self.machine.step() {
+                // Work done since the batch ended: end it again before the
+                // next read, as after every report.
+                self.batch_ended = false;
                 return match r {
                     Ok(r) => TreeStep::Report(r),
                     Err(e) => TreeStep::Error(e),
