@@ -163,6 +163,13 @@ fn create(path: &CString) {
 type BenchStorage = zinotify::watches::FixedWatchStorage<4, 1024>;
 type BenchWatcher = Watcher<BenchStorage, Box<[u8]>>;
 
+/// The tokio row's reader: its runtime (on the reader's thread) and loop.
+#[cfg(feature = "tokio")]
+type AsyncReader = (
+    tokio::runtime::Runtime,
+    AsyncWatcher<BenchStorage, Box<[u8]>>,
+);
+
 /// The benchmarked `Watcher` with `batching`.
 fn bench_watcher(dir: &Path, batching: Batching) -> BenchWatcher {
     Watcher::from_paths(
@@ -197,12 +204,7 @@ enum Reader {
     Engine(zinotify::Inotify),
     Watcher(Box<BenchWatcher>),
     #[cfg(feature = "tokio")]
-    Async(
-        Box<(
-            tokio::runtime::Runtime,
-            AsyncWatcher<BenchStorage, Box<[u8]>>,
-        )>,
-    ),
+    Async(Box<AsyncReader>),
     Tree(Box<InotifyTrees<'static, GrowingTreeStorage, Box<[u8]>>>),
 }
 
