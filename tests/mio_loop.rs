@@ -2,6 +2,7 @@
 //! (edge-triggered epoll) in a few lines, with `Watcher::poll`, `fill`,
 //! `woke` and `hand_out`, and no code of its own for the cursor, the
 //! timeout or idle markers.
+#![cfg(feature = "std")]
 
 mod support;
 
