@@ -379,15 +379,8 @@ impl Reader {
                 }
             },
             Reader::Watcher(watcher) => loop {
-                match watcher.next() {
-                    Some(Ok(Next::Event(event))) => {
-                        events += 1;
-                        if event.name() == SENTINEL {
-                            return events;
-                        }
-                    }
-                    Some(Ok(Next::Idle)) => {}
-                    other => panic!("unexpected {other:?}"),
+                if counts_sentinel(watcher.next(), &mut events) {
+                    return events;
                 }
             },
             #[cfg(feature = "tokio")]
@@ -395,15 +388,8 @@ impl Reader {
                 let (rt, watcher) = &mut **rt_watcher;
                 rt.block_on(async {
                     loop {
-                        match watcher.next().await {
-                            Some(Ok(Next::Event(event))) => {
-                                events += 1;
-                                if event.name() == SENTINEL {
-                                    return events;
-                                }
-                            }
-                            Some(Ok(Next::Idle)) => {}
-                            other => panic!("unexpected {other:?}"),
+                        if counts_sentinel(watcher.next().await, &mut events) {
+                            return events;
                         }
                     }
                 })
@@ -425,6 +411,18 @@ impl Reader {
                 }
             },
         }
+    }
+}
+
+/// Counts one step of a `Watcher` loop; whether it was the sentinel.
+fn counts_sentinel(next: Option<Result<Next<'_>, zinotify::Error>>, events: &mut u64) -> bool {
+    match next {
+        Some(Ok(Next::Event(event))) => {
+            *events += 1;
+            event.name() == SENTINEL
+        }
+        Some(Ok(Next::Idle)) => false,
+        other => panic!("unexpected {other:?}"),
     }
 }
 

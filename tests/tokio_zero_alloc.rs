@@ -6,50 +6,12 @@
 //! runtime and the watcher are set up (tokio allocates its reactor and the
 //! descriptor's registration once) and the first event came out.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zinotify::runtime::tokio::AsyncWatcher;
 use zinotify::{Batching, EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    // `const` initialisation: reading it never allocates.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count(size: usize) {
-    if COUNTING.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(size, Ordering::Relaxed);
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod counting;
 
 const EVENTS: usize = 100_000;
 
@@ -64,7 +26,7 @@ fn async_watching_allocates_nothing_per_event() {
         .build()
         .unwrap();
 
-    let (received, overflows) = std::thread::scope(|s| {
+    let (received, overflows, counted) = std::thread::scope(|s| {
         let watcher = Watcher::from_paths(
             [&dir],
             WatchMask::CREATE | WatchMask::DELETE,
@@ -94,15 +56,7 @@ fn async_watching_allocates_nothing_per_event() {
             let first = watcher.next().await;
             assert!(matches!(first, Some(Ok(Next::Event(_)))), "{first:?}");
             // Prove the counter counts on this thread, then start from zero.
-            COUNTING.with(|c| c.set(true));
-            drop(std::hint::black_box(vec![0u8; 100]));
-            assert_eq!(
-                (
-                    ALLOCS.swap(0, Ordering::Relaxed),
-                    BYTES.swap(0, Ordering::Relaxed)
-                ),
-                (1, 100)
-            );
+            counting::start();
             let (mut received, mut overflows) = (1usize, 0usize);
             while received < EVENTS {
                 match watcher.next().await {
@@ -121,8 +75,7 @@ fn async_watching_allocates_nothing_per_event() {
                     other => panic!("unexpected: {other:?}"),
                 }
             }
-            COUNTING.with(|c| c.set(false));
-            (received, overflows)
+            (received, overflows, counting::stop())
         });
         done.store(true, Ordering::Relaxed);
         counted
@@ -132,10 +85,7 @@ fn async_watching_allocates_nothing_per_event() {
     assert_eq!(received, EVENTS);
     eprintln!("{received} events ({overflows} overflows)");
     assert_eq!(
-        (
-            ALLOCS.load(Ordering::Relaxed),
-            BYTES.load(Ordering::Relaxed)
-        ),
+        counted,
         (0, 0),
         "allocations, bytes on the runtime's thread after set-up"
     );
