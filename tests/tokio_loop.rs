@@ -9,7 +9,7 @@ use support::{Owned, TempDir, bytes};
 use tokio::runtime::{Builder, Runtime};
 use zinotify::runtime::tokio::{AsyncTrees, AsyncWatcher};
 use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
-use zinotify::{FixedWatches, GrowingWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{Batching, FixedWatches, GrowingWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 type Storage = (
     zinotify::storage::Growing<zinotify::Slot>,
@@ -114,41 +114,51 @@ fn idle_and_timeout_as_in_the_blocking_loop() {
 /// its awaits (readiness, the batching sleep): no event is lost or repeated.
 #[test]
 fn cancelled_next_loses_no_event() {
-    const FILES: usize = 2000;
     for (name, rt) in runtimes() {
-        let dir = TempDir::new(&format!("tokio-cancel-{name}"));
-        let blocking = watcher(&dir, support::quiet_after(2000));
-        let (names, cancelled) = rt.block_on(async {
-            let mut w = AsyncWatcher::new(blocking).unwrap();
-            let path = dir.path().to_path_buf();
-            let writer = std::thread::spawn(move || {
-                for i in 0..FILES {
-                    std::fs::write(path.join(i.to_string()), b"").unwrap();
-                    if i % 50 == 0 {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                }
-            });
-            let (mut names, mut cancelled) = (Vec::new(), 0usize);
-            while names.len() < FILES {
-                tokio::select! {
-                    next = w.next() => match next {
-                        Some(Ok(Next::Event(e))) => names.push(e.name().to_vec()),
-                        other => panic!("{name}: after {} events: {other:?}", names.len()),
-                    },
-                    () = tokio::time::sleep(Duration::from_micros(100)) => cancelled += 1,
+        for batching in [Batching::Off, Batching::ADAPTIVE] {
+            cancelled_next_loses_no_event_on(&rt, &format!("{name}, {batching:?}"), batching);
+        }
+    }
+}
+
+fn cancelled_next_loses_no_event_on(rt: &Runtime, name: &str, batching: Batching) {
+    const FILES: usize = 2000;
+    let dir = TempDir::new("tokio-cancel");
+    let config = WatcherConfig {
+        batching,
+        ..support::quiet_after(2000)
+    };
+    let blocking = watcher(&dir, config);
+    let (names, cancelled) = rt.block_on(async {
+        let mut w = AsyncWatcher::new(blocking).unwrap();
+        let path = dir.path().to_path_buf();
+        let writer = std::thread::spawn(move || {
+            for i in 0..FILES {
+                std::fs::write(path.join(i.to_string()), b"").unwrap();
+                if i % 50 == 0 {
+                    std::thread::sleep(Duration::from_millis(1));
                 }
             }
-            writer.join().unwrap();
-            (names, cancelled)
         });
-        let want: Vec<_> = (0..FILES).map(|i| i.to_string().into_bytes()).collect();
-        assert!(
-            names == want,
-            "{name}: events lost, repeated or out of order"
-        );
-        assert!(cancelled > 0, "{name}: no future was ever dropped");
-    }
+        let (mut names, mut cancelled) = (Vec::new(), 0usize);
+        while names.len() < FILES {
+            tokio::select! {
+                next = w.next() => match next {
+                    Some(Ok(Next::Event(e))) => names.push(e.name().to_vec()),
+                    other => panic!("{name}: after {} events: {other:?}", names.len()),
+                },
+                () = tokio::time::sleep(Duration::from_micros(100)) => cancelled += 1,
+            }
+        }
+        writer.join().unwrap();
+        (names, cancelled)
+    });
+    let want: Vec<_> = (0..FILES).map(|i| i.to_string().into_bytes()).collect();
+    assert!(
+        names == want,
+        "{name}: events lost, repeated or out of order"
+    );
+    assert!(cancelled > 0, "{name}: no future was ever dropped");
 }
 
 /// A tree with owned, growing storage is `Send + 'static`: it is moved into

@@ -19,9 +19,10 @@
 //!   into `tokio::spawn`.
 //!
 //! The runtime needs its I/O and time drivers (`enable_all`, or
-//! `#[tokio::main]`). Reads run until `WouldBlock` before the loop waits
-//! again, as tokio's readiness requires (a read that leaves room for the
-//! largest event counts: it emptied the queue). A tree's set-up and listing work
+//! `#[tokio::main]`). Tokio's readiness is edge-triggered, so the loops
+//! wait on it again only once the queue is known to be empty: a read got
+//! `WouldBlock`, or left room for the largest event (the kernel copies
+//! every queued event that fits). A tree's set-up and listing work
 //! (`getdents64`, `inotify_add_watch`) runs inside the call, as it does in
 //! the blocking loop: short, non-blocking system calls.
 //!
