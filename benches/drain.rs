@@ -17,9 +17,15 @@
 //! pre-filled, interleaved, and the tables show medians
 //! and ratios to the raw `read(2)` loop, the floor.
 //!
-//! Run: `cargo bench --bench drain` (about a minute). `DRAIN_RUNS` (7) and
-//! `DRAIN_FILES` (20 000) override the run count and files per live run.
-//! The directory is made in `/dev/shm` (tmpfs) when it exists.
+//! Then the latency of a single event on an idle watch (write to hand-out),
+//! p50 and p99, for the `Watcher` without batching, with a fixed 1 ms
+//! window and with adaptive batching.
+//!
+//! Run: `cargo bench --bench drain --features tokio` (about two minutes;
+//! without the feature, the tokio row is left out). `DRAIN_RUNS` (7),
+//! `DRAIN_FILES` (20 000) and `DRAIN_LATENCY_ROUNDS` (400) override the run
+//! count, files per live run and latency rounds. The directory is made in
+//! `/dev/shm` (tmpfs) when it exists.
 
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{CWD, Mode, OFlags, inotify as rinotify};
@@ -30,7 +36,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
-use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+#[cfg(feature = "tokio")]
+use zinotify::runtime::tokio::AsyncWatcher;
+use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
+use zinotify::{Batching, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 const SENTINEL: &[u8] = b"zz-end";
 const BUF: usize = 65536;
@@ -47,11 +56,15 @@ enum Variant {
     Notify,
     ZinotifyEngine,
     ZinotifyWatcher,
-    ZinotifyCoalesce,
+    ZinotifyFixed,
+    ZinotifyAdaptive,
+    #[cfg(feature = "tokio")]
+    ZinotifyAsync,
+    ZinotifyTree,
 }
 
 impl Variant {
-    const ALL: [Variant; 8] = [
+    const ALL: &[Variant] = &[
         Variant::Raw,
         Variant::RawEpoll,
         Variant::RustixReader,
@@ -59,7 +72,11 @@ impl Variant {
         Variant::Notify,
         Variant::ZinotifyEngine,
         Variant::ZinotifyWatcher,
-        Variant::ZinotifyCoalesce,
+        Variant::ZinotifyFixed,
+        Variant::ZinotifyAdaptive,
+        #[cfg(feature = "tokio")]
+        Variant::ZinotifyAsync,
+        Variant::ZinotifyTree,
     ];
 
     fn name(self) -> &'static str {
@@ -70,8 +87,12 @@ impl Variant {
             Variant::InotifyCrate => "inotify crate 0.11",
             Variant::Notify => "notify crate 8",
             Variant::ZinotifyEngine => "zinotify Inotify::wait_events",
-            Variant::ZinotifyWatcher => "zinotify Watcher::next",
-            Variant::ZinotifyCoalesce => "zinotify Watcher, 1 ms coalesce",
+            Variant::ZinotifyWatcher => "zinotify Watcher::next, batching off",
+            Variant::ZinotifyFixed => "zinotify Watcher, fixed 1 ms window",
+            Variant::ZinotifyAdaptive => "zinotify Watcher, adaptive",
+            #[cfg(feature = "tokio")]
+            Variant::ZinotifyAsync => "zinotify AsyncWatcher (tokio), batching off",
+            Variant::ZinotifyTree => "zinotify InotifyTrees::next_event, batching off",
         }
     }
 }
@@ -139,7 +160,33 @@ fn create(path: &CString) {
 }
 
 /// The zinotify loop as benchmarked: a small fixed table, a 64 KiB buffer.
-type BenchWatcher = Watcher<zinotify::watches::FixedWatchStorage<4, 1024>, Box<[u8]>>;
+type BenchStorage = zinotify::watches::FixedWatchStorage<4, 1024>;
+type BenchWatcher = Watcher<BenchStorage, Box<[u8]>>;
+
+/// The tokio row's reader: its runtime (on the reader's thread) and loop.
+#[cfg(feature = "tokio")]
+type AsyncReader = (
+    tokio::runtime::Runtime,
+    AsyncWatcher<BenchStorage, Box<[u8]>>,
+);
+
+/// The benchmarked `Watcher` with `batching`.
+fn bench_watcher(dir: &Path, batching: Batching) -> BenchWatcher {
+    Watcher::from_paths(
+        [dir],
+        WatchMask::CREATE | WatchMask::DELETE,
+        FixedWatches::fixed(),
+        vec![0u8; BUF].into_boxed_slice(),
+    )
+    .unwrap()
+    .config(WatcherConfig {
+        batching,
+        ..WatcherConfig::default()
+    })
+}
+
+/// A fixed 1 ms window, as in `Batching::ADAPTIVE`.
+const WINDOW: Duration = Duration::from_millis(1);
 
 /// A reader with its watch already added.
 enum Reader {
@@ -156,6 +203,9 @@ enum Reader {
     ),
     Engine(zinotify::Inotify),
     Watcher(Box<BenchWatcher>),
+    #[cfg(feature = "tokio")]
+    Async(Box<AsyncReader>),
+    Tree(Box<InotifyTrees<'static, GrowingTreeStorage, Box<[u8]>>>),
 }
 
 fn blocking_fd(dir: &Path) -> OwnedFd {
@@ -213,21 +263,44 @@ impl Reader {
                 inotify.add_watch(dir, mask).unwrap();
                 Reader::Engine(inotify)
             }
-            Variant::ZinotifyWatcher | Variant::ZinotifyCoalesce => {
-                let coalesce =
-                    (variant == Variant::ZinotifyCoalesce).then(|| Duration::from_millis(1));
-                let watcher = Watcher::from_paths(
-                    [dir],
-                    mask,
-                    FixedWatches::fixed(),
-                    vec![0u8; BUF].into_boxed_slice(),
-                )
-                .unwrap()
-                .config(WatcherConfig {
-                    coalesce,
-                    ..WatcherConfig::default()
-                });
-                Reader::Watcher(Box::new(watcher))
+            Variant::ZinotifyWatcher => {
+                Reader::Watcher(Box::new(bench_watcher(dir, Batching::Off)))
+            }
+            Variant::ZinotifyFixed => {
+                Reader::Watcher(Box::new(bench_watcher(dir, Batching::Fixed(WINDOW))))
+            }
+            Variant::ZinotifyAdaptive => {
+                Reader::Watcher(Box::new(bench_watcher(dir, Batching::ADAPTIVE)))
+            }
+            #[cfg(feature = "tokio")]
+            Variant::ZinotifyAsync => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let watcher = {
+                    let _in_runtime = rt.enter();
+                    AsyncWatcher::new(bench_watcher(dir, Batching::Off)).unwrap()
+                };
+                Reader::Async(Box::new((rt, watcher)))
+            }
+            Variant::ZinotifyTree => {
+                let buf = vec![0u8; BUF].into_boxed_slice();
+                let mut trees =
+                    InotifyTrees::new(GrowingTreeStorage::growing(), buf, mask).unwrap();
+                trees.set_batching(Batching::Off);
+                trees.add_root(dir).unwrap();
+                // Set-up first, outside the measurement.
+                loop {
+                    let ev = trees
+                        .next_event(Some(Duration::from_secs(1)))
+                        .unwrap()
+                        .unwrap();
+                    if ev.kind == TreeEventKind::Ready {
+                        break;
+                    }
+                }
+                Reader::Tree(Box::new(trees))
             }
         }
     }
@@ -278,7 +351,15 @@ impl Reader {
                 }
             },
             Reader::Notify(_, rx) => loop {
-                let event = rx.recv().unwrap().unwrap();
+                // notify can drop the sentinel (its queue overflowed and it
+                // sent a rescan instead): end the run rather than hang.
+                let Ok(event) = rx.recv_timeout(Duration::from_secs(5)) else {
+                    eprintln!("notify: no sentinel after {events} events; run ended");
+                    return events;
+                };
+                let Ok(event) = event else {
+                    continue;
+                };
                 events += 1;
                 if event.kind.is_create()
                     && event
@@ -298,18 +379,50 @@ impl Reader {
                 }
             },
             Reader::Watcher(watcher) => loop {
-                match watcher.next() {
-                    Some(Ok(Next::Event(event))) => {
-                        events += 1;
-                        if event.name() == SENTINEL {
+                if counts_sentinel(watcher.next(), &mut events) {
+                    return events;
+                }
+            },
+            #[cfg(feature = "tokio")]
+            Reader::Async(rt_watcher) => {
+                let (rt, watcher) = &mut **rt_watcher;
+                rt.block_on(async {
+                    loop {
+                        if counts_sentinel(watcher.next().await, &mut events) {
                             return events;
                         }
                     }
-                    Some(Ok(Next::Idle)) => {}
+                })
+            }
+            Reader::Tree(trees) => loop {
+                let ev = trees
+                    .next_event(Some(Duration::from_secs(1)))
+                    .unwrap()
+                    .unwrap();
+                match ev.kind {
+                    TreeEventKind::Kernel => {
+                        events += 1;
+                        if ev.name == SENTINEL {
+                            return events;
+                        }
+                    }
+                    TreeEventKind::Idle => {}
                     other => panic!("unexpected {other:?}"),
                 }
             },
         }
+    }
+}
+
+/// Counts one step of a `Watcher` loop; whether it was the sentinel.
+fn counts_sentinel(next: Option<Result<Next<'_>, zinotify::Error>>, events: &mut u64) -> bool {
+    match next {
+        Some(Ok(Next::Event(event))) => {
+            *events += 1;
+            event.name() == SENTINEL
+        }
+        Some(Ok(Next::Idle)) => false,
+        other => panic!("unexpected {other:?}"),
     }
 }
 
@@ -441,6 +554,73 @@ fn scenario(title: &str, variants: &[Variant], files: usize, prefill: bool, runs
     }
 }
 
+/// Latency of a single event on an idle watch, write to hand-out: each
+/// variant's reader blocks in `Watcher::next` on a thread of its own; the
+/// writer creates one file, waits for the reader's timestamp, then leaves
+/// the watch idle for 5 ms. Rounds interleave the variants.
+fn latency(rounds: usize) {
+    let variants = [
+        ("batching off", Batching::Off),
+        ("fixed 1 ms window", Batching::Fixed(WINDOW)),
+        ("adaptive", Batching::ADAPTIVE),
+    ];
+    let base = std::env::temp_dir().join(format!("zinotify-latency-{}", std::process::id()));
+    let mut readers = Vec::new();
+    for (i, &(_, batching)) in variants.iter().enumerate() {
+        let dir = base.join(i.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut watcher = Watcher::from_paths(
+            [&dir],
+            WatchMask::CREATE,
+            FixedWatches::<4, 1024>::fixed(),
+            vec![0u8; BUF],
+        )
+        .unwrap()
+        .config(WatcherConfig {
+            batching,
+            ..WatcherConfig::default()
+        });
+        let (tx, rx) = std::sync::mpsc::channel::<Instant>();
+        let thread = std::thread::spawn(move || {
+            while let Some(next) = watcher.next() {
+                match next.unwrap() {
+                    Next::Event(e) if e.name() == SENTINEL => return,
+                    Next::Event(_) => tx.send(Instant::now()).unwrap(),
+                    _ => {}
+                }
+            }
+        });
+        readers.push((Names::new(&dir), rx, thread, Vec::with_capacity(rounds)));
+    }
+    for round in 0..rounds {
+        for (names, rx, _, samples) in &mut readers {
+            std::thread::sleep(Duration::from_millis(5));
+            let path = &names.files[round % names.files.len()];
+            let start = Instant::now();
+            create(path);
+            samples.push(rx.recv().unwrap() - start);
+            rustix::fs::unlinkat(CWD, path.as_c_str(), rustix::fs::AtFlags::empty()).unwrap();
+        }
+    }
+    println!("\nLatency of one event on an idle watch (write to hand-out), {rounds} rounds");
+    println!("| Watcher | p50 µs | p99 µs | p50 ratio to off |");
+    println!("|---|---:|---:|---:|");
+    let mut off_p50 = 0.0;
+    for ((name, _), (names, _, thread, mut samples)) in variants.iter().zip(readers) {
+        create(&names.sentinel);
+        thread.join().unwrap();
+        samples.sort();
+        let at =
+            |q: f64| samples[((samples.len() - 1) as f64 * q) as usize].as_nanos() as f64 / 1000.0;
+        let (p50, p99) = (at(0.5), at(0.99));
+        if off_p50 == 0.0 {
+            off_p50 = p50;
+        }
+        println!("| {name} | {p50:.1} | {p99:.1} | {:.2}x |", p50 / off_p50);
+    }
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
     // and should only check that the benchmark runs: one tiny round.
@@ -453,7 +633,7 @@ fn main() {
     };
     scenario(
         "Live (writer and reader at once)",
-        &Variant::ALL,
+        Variant::ALL,
         files,
         false,
         runs,
@@ -472,4 +652,9 @@ fn main() {
         true,
         3 * runs,
     );
+    latency(if quick {
+        20
+    } else {
+        env_or("DRAIN_LATENCY_ROUNDS", 400)
+    });
 }

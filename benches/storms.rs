@@ -265,6 +265,7 @@ fn pump(
 ) -> bool {
     match trees.next_event(Some(quiet)) {
         None => false,
+        Some(Ok(ev)) if ev.kind == TreeEventKind::Idle => false,
         Some(Err(e)) => panic!("tree error: {e}"),
         Some(Ok(ev)) => {
             match ev.kind {

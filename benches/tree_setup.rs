@@ -112,6 +112,7 @@ fn zinotify_setup<S: TreeStore>(mut trees: InotifyTrees<'_, S, Vec<u8>>, root: &
     loop {
         match trees.next_event(Some(Duration::ZERO)) {
             Some(Ok(ev)) if ev.kind == TreeEventKind::Ready => break,
+            Some(Ok(ev)) if ev.kind == TreeEventKind::Idle => {}
             Some(Ok(ev)) => panic!("unexpected {:?}", ev.kind),
             Some(Err(e)) => panic!("{e}"),
             None => {}

@@ -22,6 +22,8 @@
 //!   idle markers, timeout, terminal events, filter).
 //! - [`tree`]: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
 //!   watched recursively over storage the caller provides.
+//! - [`runtime`]: drivers for other event loops (tokio, with the `tokio`
+//!   feature), over the same steps as the blocking loops.
 //!
 //! ```
 //! use std::time::Duration;
@@ -47,6 +49,8 @@
 //! - `std` (default): `std::error::Error` impls, `&Path` arguments, paths in
 //!   errors. Without it the crate is `#![no_std]` and uses no `alloc`.
 //! - `cli` (default): the `zinotify` command.
+//! - `tokio`: [`runtime::tokio`](crate::runtime), async drivers for the
+//!   flat loop and trees (no allocation per event, cancellation-safe).
 
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
@@ -58,12 +62,13 @@ pub mod event;
 pub mod inotify;
 pub mod mask;
 pub mod path;
+pub mod runtime;
 pub mod storage;
 pub mod tree;
 pub mod watched;
 pub mod watches;
 
-pub use adapter::{Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
+pub use adapter::{Batching, Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
 pub use error::{Error, ErrorKind, Operation, PATH_MAX};
 pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
 pub use inotify::{Inotify, WatchDescriptor};

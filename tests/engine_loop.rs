@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::{End, TempDir, collect};
 use zinotify::{
-    EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, Watcher, WatcherConfig,
+    Batching, EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, Watcher, WatcherConfig,
 };
 
 type W<F = zinotify::KeepAll> =
@@ -213,19 +213,30 @@ fn the_filter_drops_events_and_can_stop_the_loop() {
     assert_eq!(events[0].name, b"after");
 }
 
-/// With a 1 ms coalescing window, a writer creating and deleting files as
-/// fast as it can: every event arrives, in order, and no overflow.
+/// With a fixed 1 ms batching window, a writer creating and deleting files
+/// as fast as it can: every event arrives, in order, and no overflow.
 #[test]
-fn coalescing_loses_nothing() {
+fn fixed_batching_loses_nothing() {
+    batching_loses_nothing("fixed-batching", Batching::Fixed(Duration::from_millis(1)));
+}
+
+/// The same with adaptive batching, which switches its window on and off
+/// as the rate changes.
+#[test]
+fn adaptive_batching_loses_nothing() {
+    batching_loses_nothing("adaptive-batching", Batching::ADAPTIVE);
+}
+
+fn batching_loses_nothing(name: &str, batching: Batching) {
     const FILES: usize = 20_000;
     // The writer stays this many events ahead of the reader at most, well
     // below max_queued_events (16384): on a loaded machine the reader can be
     // descheduled for longer than the kernel's queue lasts, and an overflow
     // then would say nothing about coalescing.
     const AHEAD: usize = 8000;
-    let dir = TempDir::new("coalesce");
+    let dir = TempDir::new(name);
     let config = WatcherConfig {
-        coalesce: Some(Duration::from_millis(1)),
+        batching,
         ..support::quiet_after(2000)
     };
     let mut w = watcher(&dir, WatchMask::CREATE | WatchMask::DELETE, config);

@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("parse", checks::parse),
     ("roundtrip", checks::roundtrip),
     ("tree", checks::tree::fuzz_one),
+    ("flat", checks::flat::fuzz_one),
 ];
 
 #[test]

@@ -947,3 +947,36 @@ fn a_rescan_with_all_events_does_not_overflow_again() {
     assert_eq!((overflows, rescans), (1, 1));
     assert_consistent(&trees, t.path());
 }
+
+/// The two loops agree: time passing is an item of its own (`Idle`, the
+/// flat loop's `Next::Idle`), and `None` means the loop ended: here, once
+/// the only root is gone.
+#[test]
+fn idle_is_an_item_and_none_means_nothing_is_watched() {
+    let t = TempDir::new("idle-then-none");
+    let root = t.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let mut store = Store::new(64);
+    let mut trees = store.trees(WatchMask::CREATE);
+    trees.add_root(bytes(&root)).unwrap();
+    ready(&mut trees);
+    let idle = trees.next_event(Some(Duration::ZERO)).unwrap().unwrap();
+    assert_eq!(
+        (idle.kind, idle.dir, idle.root),
+        (TreeEventKind::Idle, &b""[..], None)
+    );
+
+    std::fs::remove_dir(&root).unwrap();
+    let mut kinds = Vec::new();
+    while let Some(ev) = trees.next_event(Some(Duration::from_secs(5))) {
+        let kind = ev.unwrap().kind;
+        assert_ne!(kind, TreeEventKind::Idle, "the root's removal never came");
+        kinds.push(kind);
+    }
+    assert_eq!(kinds.last(), Some(&TreeEventKind::RootGone), "{kinds:?}");
+    assert!(trees.is_empty());
+    assert!(
+        trees.next_event(None).is_none(),
+        "None again, without waiting"
+    );
+}

@@ -79,6 +79,7 @@ fn drain<S: TreeStore, R: AsMut<[u8]>>(
             TreeEventKind::Kernel => kernel += 1,
             TreeEventKind::Synthetic => synthetic += 1,
             TreeEventKind::Ready => ready = true,
+            TreeEventKind::Idle => break,
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -4,50 +4,12 @@
 //! thread's own allocations (paths, std::fs) are not counted. Half the
 //! events go through the coalescing window.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use zinotify::{EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{Batching, EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    // `const` initialisation: reading it never allocates.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count(size: usize) {
-    if COUNTING.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(size, Ordering::Relaxed);
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod counting;
 
 const EVENTS: usize = 100_000;
 
@@ -61,7 +23,7 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
     let paths: Vec<&[u8]> = dirs.iter().map(|d| d.as_os_str().as_bytes()).collect();
     let done = AtomicBool::new(false);
 
-    let (received, overflows) = std::thread::scope(|s| {
+    let (received, overflows, counted) = std::thread::scope(|s| {
         // The writer: creates and deletes files in every watched directory
         // until the reader has seen enough.
         s.spawn(|| {
@@ -76,15 +38,7 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
 
         // The reader, counted from here to the end of the block. First prove
         // the counter counts, then start from zero.
-        COUNTING.with(|c| c.set(true));
-        drop(std::hint::black_box(vec![0u8; 100]));
-        assert_eq!(
-            (
-                ALLOCS.swap(0, Ordering::Relaxed),
-                BYTES.swap(0, Ordering::Relaxed)
-            ),
-            (1, 100)
-        );
+        counting::start();
         let (received, overflows) = {
             let mut watcher = Watcher::from_paths(
                 paths.iter().copied(),
@@ -101,8 +55,9 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
             let (mut received, mut overflows) = (0usize, 0usize);
             while received < EVENTS {
                 if received == EVENTS / 2 {
-                    // The second half through the coalescing window.
-                    watcher.config_mut().coalesce = Some(Duration::from_millis(1));
+                    // The second half with adaptive batching (its window
+                    // under load), the first without.
+                    watcher.config_mut().batching = Batching::ADAPTIVE;
                 }
                 match watcher.next() {
                     Some(Ok(Next::Event(e))) => {
@@ -123,20 +78,13 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
             (received, overflows)
             // The watcher (inotify, epoll, table, buffer) is dropped here.
         };
-        COUNTING.with(|c| c.set(false));
+        let counted = counting::stop();
         done.store(true, Ordering::Relaxed);
-        (received, overflows)
+        (received, overflows, counted)
     });
     std::fs::remove_dir_all(&base).unwrap();
 
     assert_eq!(received, EVENTS);
     eprintln!("{received} events ({overflows} overflows)");
-    assert_eq!(
-        (
-            ALLOCS.load(Ordering::Relaxed),
-            BYTES.load(Ordering::Relaxed)
-        ),
-        (0, 0),
-        "allocations, bytes on the reader thread"
-    );
+    assert_eq!(counted, (0, 0), "allocations, bytes on the reader thread");
 }

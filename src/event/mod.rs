@@ -32,9 +32,11 @@
 //! assert_eq!(event.len, 16); // "hello.txt" + NUL, padded to 16
 //! ```
 
+mod cursor;
 mod encode;
 mod name_end;
 
+pub use cursor::Cursor;
 pub use encode::{EncodeError, Encoder, padded_name_len};
 
 use crate::mask::EventMask;

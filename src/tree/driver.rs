@@ -2,13 +2,17 @@
 //! [`Machine`] against the kernel, through an [`Inotify`], the tree's
 //! storage and a read buffer, each owned or borrowed as the caller chose.
 
+use super::TreeEventKind;
 use super::list::{DIRENT_BUF, OpenDir, open_dir, read_dir};
 use super::listing::Listing;
 use super::machine::{Backend, DirFilter, Machine, Report};
 use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeStore};
+use crate::adapter::Batching;
+use crate::adapter::batch::Rate;
 use crate::error::{Error, ErrorKind, Operation};
-use crate::event::{Events, HEADER_LEN, MIN_BUFFER_LEN};
-use crate::inotify::Inotify;
+use crate::event::{Cursor, HEADER_LEN, MIN_BUFFER_LEN};
+use crate::inotify::{Inotify, now};
+use crate::mask::EventMask;
 use crate::mask::WatchMask;
 use crate::path::PathBytes;
 use core::ffi::CStr;
@@ -107,18 +111,47 @@ impl Backend for KernelBackend {
 pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut [u8]> {
     machine: Machine<'s, KernelBackend, S>,
     buf: R,
-    /// The current batch is `buf[off..len]`.
-    off: usize,
-    len: usize,
+    /// The unread part of the current batch.
+    cursor: Cursor,
     /// The name of the kernel event last handled, in `buf`.
     name: (usize, usize),
+    /// Read before waiting: the descriptor woke up, or the last read filled
+    /// the buffer, so more is likely queued.
+    readable: bool,
+    /// The machine was told the current batch is done.
+    batch_ended: bool,
+    /// How long to let events pile up before the next read.
+    window: Option<Duration>,
+    rate: Rate,
+    batching: Batching,
 }
 
-/// What the loop in [`InotifyTrees::next_event`] settled on.
-enum Next {
+/// What [`InotifyTrees::poll`] asks its driver to do: the same steps as the
+/// flat loop's [`Step`](crate::adapter::Step), for a loop of one's own (a
+/// runtime, mio): hand out a report, read, let events pile up, or wait.
+#[derive(Debug)]
+pub enum TreeStep {
+    /// Hand this out with [`InotifyTrees::hand_out`].
     Report(Report),
+    /// Hand this error out; the tree stays consistent and goes on.
     Error(Error),
-    Timeout,
+    /// Read what is queued without blocking: [`InotifyTrees::fill`].
+    Read,
+    /// Let events pile up for `window` before the read, unless `full`
+    /// bytes (the buffer's length) are already queued
+    /// ([`Inotify::coalesce`]), then poll again.
+    Batch {
+        /// How long to wait at most.
+        window: Duration,
+        /// How many queued bytes end the wait at once.
+        full: usize,
+    },
+    /// Nothing to do until the descriptor is readable: wait for it (for as
+    /// long as the caller likes), then [`InotifyTrees::woke`]. If the wait
+    /// passes, hand out [`TreeEventKind::Idle`].
+    Wait,
+    /// Nothing is watched any more: the loop ended, hand out `None`.
+    Ended,
 }
 
 impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
@@ -138,10 +171,21 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
         Ok(Self {
             machine: Machine::new(storage, backend, mask),
             buf,
-            off: 0,
-            len: 0,
+            cursor: Cursor::default(),
             name: (0, 0),
+            readable: false,
+            batch_ended: false,
+            window: None,
+            rate: Rate::default(),
+            batching: Batching::Off,
         })
+    }
+
+    /// Sets how a wake-up batches its read, as
+    /// [`WatcherConfig::batching`](crate::WatcherConfig::batching) does for
+    /// flat watches. Default: [`Batching::Off`].
+    pub fn set_batching(&mut self, batching: Batching) {
+        self.batching = batching;
     }
 
     /// Starts watching the tree at `path` (see [`Machine::add_root`]): the
@@ -195,79 +239,146 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
 
     /// The next event: set-up and listing work first, then the kernel's
     /// events, waiting for at most `timeout` (`None`: forever) when there
-    /// is nothing to do. `None` when the time passed with nothing to report
-    /// (PyInotify's `None`). An `Err` item does not end the stream: the
-    /// tree stays consistent and the next call goes on.
+    /// is nothing to do. When the wait ends with nothing to report (the
+    /// time passed, or only events the tree handles itself came), the event
+    /// is [`TreeEventKind::Idle`], PyInotify's `None`. `None` means the loop
+    /// ended, as for [`Watcher::next`](crate::Watcher::next): nothing is
+    /// watched any more (every root is gone or removed, or none was added),
+    /// which is when inotifywait exits. An `Err` item does not end the
+    /// stream: the tree stays consistent and the next call goes on.
+    ///
+    /// System calls per idle wake-up: `epoll_wait`, then `read`.
     pub fn next_event(
         &mut self,
         timeout: Option<Duration>,
     ) -> Option<Result<TreeEvent<'_>, Error>> {
-        let buf = self.buf.as_mut();
         let mut waited = false;
-        let next = loop {
+        let report = loop {
+            match self.poll() {
+                TreeStep::Report(report) => break report,
+                TreeStep::Error(err) => return Some(Err(err)),
+                TreeStep::Ended => return None,
+                TreeStep::Read => {
+                    let read =
+                        self.fill(|inotify, buf| Ok(inotify.read_events(buf)?.remaining().len()));
+                    if let Err(err) = read {
+                        return Some(Err(err));
+                    }
+                }
+                TreeStep::Batch { window, full } => {
+                    if let Err(err) = self.inotify().coalesce(full, window) {
+                        return Some(Err(err));
+                    }
+                }
+                TreeStep::Wait if waited => return Some(Ok(IDLE)),
+                TreeStep::Wait => match self.inotify().wait(timeout) {
+                    Ok(true) => {
+                        // Waiting forever never ends idle: keep waiting.
+                        waited = timeout.is_some();
+                        self.woke(&mut now);
+                    }
+                    Ok(false) => return Some(Ok(IDLE)),
+                    Err(err) => return Some(Err(err)),
+                },
+            }
+        };
+        Some(Ok(self.hand_out(&report)))
+    }
+
+    /// What to do next, without blocking: set-up and listing work, then
+    /// the events already read; see [`TreeStep`]. The steps of
+    /// [`next_event`](Self::next_event), for a driver of one's own.
+    pub fn poll(&mut self) -> TreeStep {
+        let buf = self.buf.as_mut();
+        loop {
             if let Some(r) = self.machine.step() {
-                break match r {
-                    Ok(r) => Next::Report(r),
-                    Err(e) => Next::Error(e),
+                // Work done since the batch ended: end it again before the
+                // next read, as after every report.
+                self.batch_ended = false;
+                return match r {
+                    Ok(r) => TreeStep::Report(r),
+                    Err(e) => TreeStep::Error(e),
                 };
             }
-            if self.off < self.len {
-                let start = self.off;
-                let mut events = Events::new(&buf[start..self.len]);
-                let parsed = events.next();
-                self.off = start + events.offset();
-                let ev = match parsed {
-                    Some(Ok(ev)) => ev,
-                    Some(Err(err)) => {
-                        self.off = self.len;
-                        break Next::Error(err.into());
-                    }
-                    None => {
-                        self.off = self.len;
-                        continue;
-                    }
+            if let Some(parsed) = self.cursor.next(buf) {
+                let (at, ev) = match parsed {
+                    Ok(parsed) => parsed,
+                    Err(err) => return TreeStep::Error(err.into()),
                 };
-                self.name = (start + HEADER_LEN, ev.name.len());
+                self.rate.took();
+                self.name = (at + HEADER_LEN, ev.name.len());
                 match self.machine.handle(&ev) {
-                    Some(Ok(r)) => break Next::Report(r),
-                    Some(Err(e)) => break Next::Error(e),
+                    Some(Ok(r)) => return TreeStep::Report(r),
+                    Some(Err(e)) => return TreeStep::Error(e),
                     None => continue,
                 }
             }
-            if waited {
-                break Next::Timeout;
+            if !self.batch_ended {
+                self.batch_ended = true;
+                self.machine.end_batch();
+                // end_batch may have started work (a relisting).
+                continue;
             }
-            self.machine.end_batch();
-            let inotify = self.machine.backend().inotify();
-            let ready = match inotify.read_events(buf) {
-                Ok(events) if !events.remaining().is_empty() => events.remaining().len(),
-                Ok(_) if self.machine.has_pending_moves() => {
-                    // Nothing queued: renames still waiting for their
-                    // IN_MOVE_SELF never get one; deal with them first.
-                    self.machine.queue_empty();
-                    continue;
-                }
-                Ok(_) => match inotify.wait_events(buf, timeout) {
-                    Ok(events) => {
-                        // Waiting forever never times out: keep waiting.
-                        waited = timeout.is_some();
-                        events.remaining().len()
-                    }
-                    Err(e) => break Next::Error(e),
-                },
-                Err(e) => break Next::Error(e),
-            };
-            self.off = 0;
-            self.len = ready;
-        };
-        match next {
-            Next::Report(r) => {
-                let (start, len) = self.name;
-                Some(Ok(self.machine.event(&r, &buf[start..start + len])))
+            if self.readable || self.machine.has_pending_moves() {
+                // With renames awaiting their IN_MOVE_SELF, a read tells
+                // whether the queue is empty (see `fill`).
+                return match self.window.take() {
+                    Some(window) => TreeStep::Batch {
+                        window,
+                        full: buf.len(),
+                    },
+                    None => TreeStep::Read,
+                };
             }
-            Next::Error(e) => Some(Err(e)),
-            Next::Timeout => None,
+            if self.machine.is_empty() {
+                return TreeStep::Ended;
+            }
+            return TreeStep::Wait;
         }
+    }
+
+    /// Does the read [`TreeStep::Read`] asks for: `read` fills the buffer
+    /// (from the instance given, or a duplicate of its descriptor) without
+    /// blocking and returns the bytes read (0 when nothing is queued). Its error is returned as is, and the read is asked for
+    /// again.
+    pub fn fill<E>(
+        &mut self,
+        read: impl FnOnce(&Inotify, &mut [u8]) -> Result<usize, E>,
+    ) -> Result<(), E> {
+        let buf = self.buf.as_mut();
+        let len = read(self.machine.backend().inotify(), buf)?;
+        self.cursor.filled(len);
+        if len == 0 {
+            self.readable = false;
+            if self.machine.has_pending_moves() {
+                // Nothing queued: renames still waiting for their
+                // IN_MOVE_SELF never get one; deal with them now.
+                self.machine.queue_empty();
+                // What that settled may need the end-of-batch work again.
+                self.batch_ended = false;
+            }
+        } else {
+            self.batch_ended = false;
+            // As the flat loop: a read that left less room than the largest
+            // event may have left more queued; otherwise wait, which costs
+            // no more than a read that finds nothing.
+            self.readable = len + MIN_BUFFER_LEN > buf.len();
+        }
+        Ok(())
+    }
+
+    /// The wait [`TreeStep::Wait`] asked for ended with the descriptor
+    /// readable. `clock` reads the monotonic clock, for adaptive batching.
+    pub fn woke(&mut self, clock: &mut impl FnMut() -> Duration) {
+        self.readable = true;
+        self.window = self.rate.window(self.batching, clock);
+    }
+
+    /// The event of a [`TreeStep::Report`], borrowing the tree's buffers.
+    pub fn hand_out(&mut self, report: &Report) -> TreeEvent<'_> {
+        let (start, len) = self.name;
+        let buf: &[u8] = self.buf.as_mut();
+        self.machine.event(report, &buf[start..start + len])
     }
 
     /// How many directories are watched.
@@ -320,6 +431,9 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
 /// let mut seen = Vec::new();
 /// while let Some(ev) = tree.next_event(Some(Duration::from_millis(200))) {
 ///     let ev = ev?;
+///     if ev.kind == TreeEventKind::Idle {
+///         break; // 200 ms passed with nothing to report
+///     }
 ///     seen.push(format!("{}{}", String::from_utf8_lossy(ev.dir), String::from_utf8_lossy(ev.name)));
 /// }
 /// assert!(seen.contains(&format!("{}/a/b/f", dir.display())));
@@ -380,3 +494,13 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTree<'s, S, R> {
         self.trees.inotify()
     }
 }
+
+/// What a wait with nothing to report hands out.
+const IDLE: TreeEvent<'static> = TreeEvent {
+    kind: TreeEventKind::Idle,
+    mask: EventMask::empty(),
+    cookie: 0,
+    dir: &[],
+    name: &[],
+    root: None,
+};

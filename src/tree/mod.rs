@@ -166,7 +166,7 @@ mod machine;
 mod names;
 mod table;
 
-pub use driver::{InotifyTree, InotifyTrees, KernelBackend};
+pub use driver::{InotifyTree, InotifyTrees, KernelBackend, TreeStep};
 pub use list::OpenDir;
 pub use listing::{LISTING_LEN, Listing};
 pub use machine::{Backend, DirFilter, Machine, Report};
@@ -234,6 +234,11 @@ pub enum TreeEventKind {
         /// Why.
         kind: ErrorKind,
     },
+    /// The wait ended with nothing to report (the time passed, or only
+    /// events the tree handles itself came): PyInotify's `None`, the
+    /// flat loop's [`Next::Idle`](crate::Next::Idle). `dir` and `name` are
+    /// empty, `root` is `None`.
+    Idle,
 }
 
 /// One event from a tree, borrowing the tree's buffers (so it must be

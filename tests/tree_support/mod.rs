@@ -76,6 +76,7 @@ pub fn drain_until<S: TreeStore, R: AsMut<[u8]>>(
     while start.elapsed() < Duration::from_secs(30) {
         match trees.next_event(Some(quiet)) {
             None => break,
+            Some(Ok(ev)) if ev.kind == TreeEventKind::Idle => break,
             Some(Err(e)) => out.push(Err(e)),
             Some(Ok(ev)) => {
                 let owned = Owned {

@@ -5,7 +5,10 @@ use crate::format::Line;
 use rustix::fd::BorrowedFd;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::{Error, Inotify, Slot, WatchDescriptor, WatchMask, Watches};
+use zinotify::adapter::Step;
+use zinotify::{
+    Batching, Error, EventMask, Inotify, Next, Slot, WatchMask, Watcher, WatcherConfig, Watches,
+};
 
 /// One thing to tell the user.
 pub enum Item<'a> {
@@ -44,16 +47,13 @@ pub trait Source {
 /// The read buffer: 64 KiB holds hundreds of events per `read`.
 const BUF_LEN: usize = 64 * 1024;
 
-/// The flat table's storage, sized for exactly the paths given.
-type Table = Watches<(Vec<Slot>, Vec<u8>)>;
-
 /// Flat watches (no `-r`): each named path is one watch, in zinotify's
-/// bounded watch table under the path inotifywait prints for it.
+/// bounded watch table under the path inotifywait prints for it, driven
+/// through the library's flat loop ([`Watcher::poll`]) from the main loop's
+/// epoll set.
 pub struct Flat {
-    inotify: Inotify,
+    watcher: Watcher<(Vec<Slot>, Vec<u8>), Vec<u8>>,
     mask: WatchMask,
-    table: Table,
-    buf: Vec<u8>,
 }
 
 impl Flat {
@@ -61,12 +61,16 @@ impl Flat {
     pub fn new(mask: WatchMask, paths: &[Vec<u8>]) -> Result<Self, Error> {
         // Room for each path as displayed (at most one byte longer).
         let bytes = paths.iter().map(|p| p.len() + 1).sum();
-        Ok(Self {
-            inotify: Inotify::new()?,
-            mask,
-            table: Watches::new((vec![Slot::EMPTY; paths.len()], vec![0; bytes])),
-            buf: vec![0; BUF_LEN],
-        })
+        let table = Watches::new((vec![Slot::EMPTY; paths.len()], vec![0; bytes]));
+        let watcher =
+            Watcher::new(Inotify::new()?, table, vec![0; BUF_LEN])?.config(WatcherConfig {
+                // Every event is printed, overflow and unmount too, and the
+                // loop goes on; the main loop keeps the timeout and batches.
+                terminal: EventMask::empty(),
+                batching: Batching::Off,
+                ..WatcherConfig::default()
+            });
+        Ok(Self { watcher, mask })
     }
 }
 
@@ -88,8 +92,8 @@ impl Flat {
     pub fn add(&mut self, path: &[u8]) -> Result<(), Error> {
         // Watched under the name it is printed with; the same inode named
         // twice is printed with its first name, as by inotifywait.
-        self.table
-            .add(&self.inotify, display_path(path).as_slice(), self.mask)
+        self.watcher
+            .add_watch(display_path(path).as_slice(), self.mask)
             .map(drop)
             .map_err(|err| err.with_path(path))
     }
@@ -97,37 +101,48 @@ impl Flat {
 
 impl Source for Flat {
     fn fds(&self) -> Vec<BorrowedFd<'_>> {
-        vec![rustix::fd::AsFd::as_fd(&self.inotify)]
+        vec![rustix::fd::AsFd::as_fd(self.watcher.inotify())]
     }
 
     fn coalesce(&self, window: Duration) -> Result<(), Error> {
-        self.inotify.coalesce(BUF_LEN / 2, window)
+        self.watcher.inotify().coalesce(BUF_LEN / 2, window)
     }
 
     fn drain(
         &mut self,
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, Error> {
-        // One read per call: a second one would mostly find the queue
-        // empty, a system call per wake-up for nothing on a live stream.
-        {
-            let events = self.inotify.read_events(&mut self.buf)?;
-            for event in events {
-                let watched = self.table.resolve(event?);
-                let flow = sink(Item::Event(Line {
-                    watch: watched.watch_path.unwrap_or_default(),
-                    name: watched.event.name,
-                    mask: watched.event.mask,
-                    cookie: watched.event.cookie,
-                    synthetic: false,
-                }));
-                if watched.is_ignored() {
-                    self.table
-                        .forget(WatchDescriptor::from_raw(watched.event.wd));
+        // The main loop's epoll found the descriptor readable. The loop
+        // reads again only after a read that filled the buffer: a second
+        // one would mostly find the queue empty, a system call per wake-up
+        // for nothing on a live stream.
+        self.watcher.woke(true);
+        loop {
+            let found = match self.watcher.poll()? {
+                Step::Event(found) => found,
+                Step::Read => {
+                    self.watcher.fill(|inotify, buf| {
+                        inotify.read_events(buf).map(|e| e.remaining().len())
+                    })?;
+                    continue;
                 }
-                if flow.is_break() {
-                    return Ok(flow);
-                }
+                // Nothing left to read now: back to the main loop's wait.
+                _ => break,
+            };
+            let (Next::Event(event) | Next::Terminal(event) | Next::Stopped(event)) =
+                self.watcher.hand_out(&found)
+            else {
+                continue;
+            };
+            let flow = sink(Item::Event(Line {
+                watch: event.watch_path.unwrap_or_default(),
+                name: event.event.name,
+                mask: event.event.mask,
+                cookie: event.event.cookie,
+                synthetic: false,
+            }));
+            if flow.is_break() {
+                return Ok(flow);
             }
         }
         Ok(ControlFlow::Continue(()))

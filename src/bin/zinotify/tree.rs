@@ -19,7 +19,7 @@ use rustix::io::Errno;
 use std::ops::ControlFlow;
 use std::time::Duration;
 use zinotify::tree::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
-use zinotify::{Error, ErrorKind, EventMask, WatchMask};
+use zinotify::{Batching, Error, ErrorKind, EventMask, WatchMask};
 
 /// The read buffer for kernel events.
 pub const BUF_LEN: usize = 64 * 1024;
@@ -44,6 +44,8 @@ impl<'s> Tree<'s> {
     pub fn new(prune: Option<DirFilter<'s>>, mask: WatchMask) -> Result<Self, Error> {
         let mut trees = InotifyTrees::new(GrowingTreeStorage::growing(), vec![0; BUF_LEN], mask)?;
         trees.set_dir_filter(prune);
+        // The command's own loop batches its reads (main.rs).
+        trees.set_batching(Batching::Off);
         Ok(Self {
             trees,
             root_ids: Vec::new(),
@@ -78,6 +80,8 @@ impl<'s> Tree<'s> {
         sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
     ) -> Result<Pumped, Error> {
         loop {
+            // `None`: no directory is left; the command's RootGone and
+            // file-root bookkeeping decides when it ends.
             let Some(next) = self.trees.next_event(timeout) else {
                 return Ok(Pumped::Idle);
             };
@@ -119,6 +123,7 @@ impl<'s> Tree<'s> {
                      the directories around it were read again"
                         .into(),
                 ),
+                TreeEventKind::Idle => return Ok(Pumped::Idle),
                 TreeEventKind::Ready => {
                     if setup {
                         return Ok(Pumped::Ready);

@@ -1,0 +1,223 @@
+//! [`Watcher`]: the blocking driver of the flat loop's [`Core`].
+
+use super::{Core, Filter, Found, KeepAll, Next, Step, Verdict, WatcherConfig};
+use crate::error::Error;
+use crate::inotify::{Inotify, WatchDescriptor, check_buffer, now};
+use crate::mask::WatchMask;
+use crate::path::PathBytes;
+use crate::watched::WatchedEvent;
+use crate::watches::{WatchStorage, Watches};
+
+/// Flat watches with PyInotify's event loop; see the [module docs](super).
+///
+/// `T` is the table's [`WatchStorage`], `R` the read buffer (any
+/// `AsMut<[u8]>` of at least [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN)
+/// bytes; 4 to 64 KiB reads many events per system call), `F` the
+/// [`Filter`].
+#[derive(Debug)]
+pub struct Watcher<T, R, F = KeepAll> {
+    inotify: Inotify,
+    watches: Watches<T>,
+    buf: R,
+    core: Core<F>,
+}
+
+impl<T: WatchStorage, R: AsMut<[u8]>> Watcher<T, R> {
+    /// A loop over `inotify`, with the watches already in `watches` (added
+    /// through the same `inotify`), reading into `buf`.
+    ///
+    /// `buf` shorter than [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN) is
+    /// [`ErrorKind::BufferTooSmall`](crate::ErrorKind::BufferTooSmall).
+    pub fn new(inotify: Inotify, watches: Watches<T>, mut buf: R) -> Result<Self, Error> {
+        check_buffer(buf.as_mut())?;
+        Ok(Self {
+            inotify,
+            watches,
+            buf,
+            core: Core::new(now()),
+        })
+    }
+
+    /// A new instance watching each of `paths` with `mask`, in order
+    /// (PyInotify's `Inotify(paths=[...])`). The first failure is returned
+    /// and everything is closed again.
+    pub fn from_paths<P: PathBytes>(
+        paths: impl IntoIterator<Item = P>,
+        mask: WatchMask,
+        watches: Watches<T>,
+        buf: R,
+    ) -> Result<Self, Error> {
+        let mut watcher = Self::new(Inotify::new()?, watches, buf)?;
+        for path in paths {
+            watcher.add_watch(&path, mask)?;
+        }
+        Ok(watcher)
+    }
+}
+
+impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
+    /// Replaces the configuration.
+    pub fn config(mut self, config: WatcherConfig) -> Self {
+        *self.core.config_mut() = config;
+        self
+    }
+
+    /// Sets the filter to a closure (PyInotify's `filter_predicate`, which
+    /// can also end the loop here). The closure's argument type is inferred.
+    ///
+    /// ```no_run
+    /// # use zinotify::{FixedWatches, Verdict, Watcher, WatchMask};
+    /// let watcher = Watcher::from_paths(["/tmp"], WatchMask::ALL_EVENTS,
+    ///         FixedWatches::<4, 256>::fixed(), [0u8; 4096])?
+    ///     .filter(|e| if e.name().ends_with(b".swp") { Verdict::Drop } else { Verdict::Keep });
+    /// # Ok::<(), zinotify::Error>(())
+    /// ```
+    pub fn filter<G>(self, filter: G) -> Watcher<T, R, G>
+    where
+        G: FnMut(&WatchedEvent<'_>) -> Verdict,
+    {
+        self.with_filter(filter)
+    }
+
+    /// Sets the filter to any [`Filter`], such as a type of your own.
+    pub fn with_filter<G: Filter>(self, filter: G) -> Watcher<T, R, G> {
+        Watcher {
+            inotify: self.inotify,
+            watches: self.watches,
+            buf: self.buf,
+            core: self.core.with_filter(filter),
+        }
+    }
+
+    /// The configuration, to change between calls.
+    pub fn config_mut(&mut self) -> &mut WatcherConfig {
+        self.core.config_mut()
+    }
+
+    /// The engine, for [`AsFd`](rustix::fd::AsFd) or direct system calls.
+    pub fn inotify(&self) -> &Inotify {
+        &self.inotify
+    }
+
+    /// The watch table.
+    pub fn watches(&self) -> &Watches<T> {
+        &self.watches
+    }
+
+    /// Watches one more path: [`Watches::add`].
+    pub fn add_watch<P: PathBytes + ?Sized>(
+        &mut self,
+        path: &P,
+        mask: WatchMask,
+    ) -> Result<WatchDescriptor, Error> {
+        self.core.forget_pending(&mut self.watches);
+        self.watches.add(&self.inotify, path, mask)
+    }
+
+    /// Stops watching a path: [`Watches::remove_path`]. Its `IN_IGNORED`
+    /// comes out of the loop with the path, then the entry is dropped.
+    pub fn remove_path<P: PathBytes + ?Sized>(
+        &mut self,
+        path: &P,
+    ) -> Result<WatchDescriptor, Error> {
+        self.core.forget_pending(&mut self.watches);
+        self.watches.remove_path(&self.inotify, path)
+    }
+
+    /// Stops watching a descriptor: [`Watches::remove`].
+    pub fn remove_watch(&mut self, wd: WatchDescriptor) -> Result<(), Error> {
+        self.core.forget_pending(&mut self.watches);
+        self.watches.remove(&self.inotify, wd)
+    }
+
+    /// Lets a loop that ended (terminal event, timeout, stop) go on, with
+    /// the events that were still buffered; the timeout counts from now.
+    pub fn resume(&mut self) {
+        self.core.resume(now());
+    }
+
+    /// How many table entries stay once the `IN_IGNORED` just handed out
+    /// (if any) is processed, on the next call to `next` or to a method that
+    /// adds or removes a watch: 0 means nothing is watched any more, which
+    /// is when inotifywait exits.
+    pub fn remaining_watches(&self) -> usize {
+        self.core.remaining_watches(&self.watches)
+    }
+
+    /// Whether the loop ended; see [`resume`](Self::resume).
+    pub fn has_ended(&self) -> bool {
+        self.core.has_ended()
+    }
+
+    /// The next step: an event, an idle marker, or an ending. `None` once the
+    /// loop ended. Blocks for at most [`WatcherConfig::block`] per cycle.
+    ///
+    /// An error (a failed system call, or bytes the parser rejects, after
+    /// which the rest of that read is dropped) does not end the loop: the
+    /// caller decides whether to go on.
+    #[allow(clippy::should_implement_trait)] // a lending iterator cannot be an Iterator
+    pub fn next(&mut self) -> Option<Result<Next<'_>, Error>> {
+        let step = match self.drive() {
+            Ok(step) => step,
+            Err(err) => return Some(Err(err)),
+        };
+        Some(Ok(match step {
+            Step::Event(found) => self.hand_out(&found),
+            Step::Idle => Next::Idle,
+            Step::TimedOut => Next::TimedOut,
+            _ => return None,
+        }))
+    }
+
+    /// Does what the core asks until it has something to hand out.
+    fn drive(&mut self) -> Result<Step, Error> {
+        loop {
+            match self.poll()? {
+                Step::Read => {
+                    self.fill(|inotify, buf| inotify.read_events(buf).map(|e| e.remaining().len()))?
+                }
+                Step::Batch { window, full } => self.inotify.coalesce(full, window)?,
+                Step::Wait { since, timeout } => {
+                    let ready = self.inotify.wait_since(since, Some(timeout))?;
+                    self.woke(ready);
+                }
+                handed_out => return Ok(handed_out),
+            }
+        }
+    }
+
+    /// What to do next, without blocking: the [`Core`]'s [`Step`], for a
+    /// driver of one's own (an async runtime, mio). [`next`](Self::next)
+    /// is this loop: do what the step says ([`fill`](Self::fill),
+    /// [`woke`](Self::woke), a sleep) until it is one to hand out
+    /// ([`hand_out`](Self::hand_out)).
+    pub fn poll(&mut self) -> Result<Step, Error> {
+        self.core
+            .poll(self.buf.as_mut(), &mut self.watches, &mut now)
+    }
+
+    /// Does the read [`Step::Read`] asks for: `read` fills the buffer (from
+    /// the instance given, or a duplicate of its descriptor) without
+    /// blocking and returns the bytes read, 0 when nothing is queued. Its
+    /// error is returned as is, and the read is asked for again.
+    pub fn fill<E>(
+        &mut self,
+        read: impl FnOnce(&Inotify, &mut [u8]) -> Result<usize, E>,
+    ) -> Result<(), E> {
+        let buf = self.buf.as_mut();
+        let len = read(&self.inotify, buf)?;
+        self.core.read_done(len, buf.len());
+        Ok(())
+    }
+
+    /// The wait [`Step::Wait`] asked for ended: `ready` when the descriptor
+    /// is readable, `false` when its time passed.
+    pub fn woke(&mut self, ready: bool) {
+        self.core.woke(ready, &mut now);
+    }
+
+    /// The event of a [`Step::Event`], borrowing the buffer and the table.
+    pub fn hand_out(&mut self, found: &Found) -> Next<'_> {
+        found.next(self.buf.as_mut(), &self.watches)
+    }
+}
