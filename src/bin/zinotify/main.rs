@@ -9,16 +9,29 @@
 //! [`source`] produces events (flat watches) and
 //! [`tree`] for `-r`, [`filter`] applies `--exclude`/`--include`,
 //! [`format`] turns events into lines ([`json`] for `--json`), [`sys`]
-//! holds the only `unsafe`
-//! (libc's regex, strftime and signalfd), [`help`] is the help text.
+//! holds strftime, [`help`] is the help text. The modules shared with
+//! `zinotifywatch` live in `src/bin/shared/`: [`getopt`], [`paths`],
+//! [`filter`], [`prune`], [`json_text`], and the other `unsafe` ones,
+//! [`regex`] and [`signals`].
 
 mod args;
+#[path = "../shared/filter.rs"]
 mod filter;
 mod format;
+#[path = "../shared/getopt.rs"]
+mod getopt;
 mod help;
 mod json;
+#[path = "../shared/json_text.rs"]
+mod json_text;
+#[path = "../shared/paths.rs"]
 mod paths;
+#[path = "../shared/prune.rs"]
 mod prune;
+#[path = "../shared/regex.rs"]
+mod regex;
+#[path = "../shared/signals.rs"]
+mod signals;
 mod source;
 mod sys;
 mod tree;
@@ -84,7 +97,10 @@ fn run() -> Result<u8, String> {
     // Monitor mode ends cleanly on SIGINT/SIGTERM; a single wait keeps the
     // default (the signal ends it, as it ends inotifywait).
     let signals = if options.monitor {
-        Some(sys::Signals::block().map_err(|err| format!("cannot set up signal handling: {err}"))?)
+        Some(
+            signals::Signals::block()
+                .map_err(|err| format!("cannot set up signal handling: {err}"))?,
+        )
     } else {
         None
     };
@@ -124,7 +140,7 @@ fn established(options: &Options) {
 fn run_tree(
     options: &Options,
     list: &PathList,
-    signals: Option<&sys::Signals>,
+    signals: Option<&signals::Signals>,
     printer: &mut Printer,
 ) -> Result<u8, String> {
     let mut prune = Prune::new(&list.exclude, options.prune.as_ref()).map_err(|err| {
@@ -345,7 +361,7 @@ const BUSY_GAP: Duration = Duration::from_millis(1);
 fn event_loop(
     options: &Options,
     source: &mut dyn Source,
-    signals: Option<&sys::Signals>,
+    signals: Option<&signals::Signals>,
     printer: &mut Printer,
 ) -> Result<u8, String> {
     let fail = |err: rustix::io::Errno| format!("cannot wait for events: {}", io::Error::from(err));
@@ -385,7 +401,7 @@ fn event_loop(
             continue;
         }
         let ready_for = |token| events.iter().any(|e| e.data.u64() == token);
-        if ready_for(SIGNAL) && signals.is_some_and(sys::Signals::pending) {
+        if ready_for(SIGNAL) && signals.is_some_and(signals::Signals::pending) {
             return Ok(EXIT_EVENT);
         }
         if ready_for(SOURCE) {
