@@ -107,6 +107,18 @@ const OVERFLOW: &str = "the event queue overflowed: some events were not counted
 pub struct Tree<'s> {
     trees: InotifyTrees<'s, GrowingTreeStorage, Vec<u8>>,
     roots: Roots,
+    /// Directories moved into (or within) the tree since the tree was last
+    /// idle, paths ending in `/`: what its listing finds below them was
+    /// there before, not created, so it is not counted (nor by
+    /// inotifywatch). The tree lists such a directory before it goes idle,
+    /// so the list is emptied then.
+    moved_in: Vec<Vec<u8>>,
+    /// Files the listing found since the tree was last idle, as (watch,
+    /// name): the kernel's `CREATE` for one of them, queued between the
+    /// watch and the listing, is the same file, counted once. Such an
+    /// event is read before the tree goes idle, so the list is emptied
+    /// then.
+    listed: Vec<(i32, Vec<u8>)>,
 }
 
 impl<'s> Tree<'s> {
@@ -118,6 +130,8 @@ impl<'s> Tree<'s> {
         Ok(Self {
             trees,
             roots: Roots::default(),
+            moved_in: Vec::new(),
+            listed: Vec::new(),
         })
     }
 
@@ -188,13 +202,36 @@ impl Collect for Tree<'_> {
                 Err(err) => return Err(err),
             };
             match (event.kind, event.wd) {
-                (TreeEventKind::Kernel | TreeEventKind::Synthetic, Some(wd)) => {
+                (TreeEventKind::Kernel, Some(wd)) => {
+                    let wd = wd.raw();
+                    if event.mask.contains(EventMask::MOVED_TO | EventMask::ISDIR) {
+                        self.moved_in.push([event.dir, event.name, b"/"].concat());
+                    }
+                    if event.mask.contains(EventMask::CREATE) {
+                        let seen = self
+                            .listed
+                            .iter()
+                            .position(|(w, n)| *w == wd && n == event.name);
+                        if let Some(at) = seen {
+                            self.listed.swap_remove(at);
+                            continue;
+                        }
+                    }
+                    sink(wd, event.dir, event.name, event.mask);
+                }
+                // A file made in a new directory before its watch existed.
+                (TreeEventKind::Synthetic, Some(wd))
+                    if !self.moved_in.iter().any(|m| event.dir.starts_with(m)) =>
+                {
+                    self.listed.push((wd.raw(), event.name.to_vec()));
                     sink(wd.raw(), event.dir, event.name, event.mask);
                 }
                 (TreeEventKind::Overflow, _) => notice(OVERFLOW),
                 _ => skipped(&event, notice),
             }
         }
+        self.moved_in.clear();
+        self.listed.clear();
         Ok(())
     }
 
