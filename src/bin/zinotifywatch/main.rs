@@ -109,14 +109,14 @@ fn run() -> Result<(), String> {
         }
         tree.establish(notice)
             .map_err(|err| failed(&list.watch[0], &err))?;
-        collect(&options, &mut tree, &signals, &mut count, notice)?;
+        count_until_done(&options, &mut tree, &signals, &mut count, notice)?;
         tree.each_watch(&mut |wd, path| stats.watched(wd, path));
     } else {
         let mut flat = collect::Flat::new(options.watch).map_err(|e| e.to_string())?;
         for path in &list.watch {
             flat.add(path).map_err(|err| failed(path, &err))?;
         }
-        collect(&options, &mut flat, &signals, &mut count, notice)?;
+        count_until_done(&options, &mut flat, &signals, &mut count, notice)?;
         flat.each_watch(&mut |wd, path| stats.watched(wd, path));
     }
     print(&options, &stats)
@@ -143,7 +143,7 @@ fn failed(path: &[u8], err: &Error) -> String {
 
 /// Says set-up is done, then counts events until `-t` passes or a signal
 /// arrives.
-fn collect(
+fn count_until_done(
     options: &Options,
     source: &mut dyn Collect,
     signals: &signals::Signals,
