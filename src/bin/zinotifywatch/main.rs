@@ -108,7 +108,7 @@ fn run() -> Result<(), String> {
             }
         }
         tree.establish(notice)
-            .map_err(|err| failed(&list.watch[0], &err))?;
+            .map_err(|err| failed(err.path().unwrap_or(&list.watch[0]), &err))?;
         count_until_done(&options, &mut tree, &signals, &mut count, notice)?;
         tree.each_watch(&mut |wd, path| stats.watched(wd, path));
     } else {
