@@ -980,3 +980,36 @@ fn idle_is_an_item_and_none_means_nothing_is_watched() {
         "None again, without waiting"
     );
 }
+
+#[test]
+fn events_carry_the_watch_of_their_directory() {
+    let t = TempDir::new("wd");
+    std::fs::create_dir(t.path().join("a")).unwrap();
+    let mut store = Store::new(64);
+    let mut trees = store.trees(WatchMask::CREATE);
+    trees.add_root(bytes(t.path())).unwrap();
+    ready(&mut trees);
+    let mut wds = std::collections::HashMap::new();
+    trees.machine().for_each_dir(|path, wd| {
+        wds.insert(String::from_utf8(path.to_vec()).unwrap(), wd);
+    });
+    assert_eq!(wds.len(), 2);
+    assert_ne!(wds[&t.dir("a")], wds[&t.dir("")]);
+    std::fs::write(t.path().join("a/f"), b"").unwrap();
+    std::fs::write(t.path().join("g"), b"").unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let event = trees
+            .next_event(Some(Duration::from_secs(5)))
+            .expect("no event within 5 s")
+            .unwrap();
+        assert_ne!(event.kind, TreeEventKind::Idle, "no event within 5 s");
+        if event.kind == TreeEventKind::Kernel {
+            let dir = String::from_utf8(event.dir.to_vec()).unwrap();
+            seen.push((dir, event.wd.map(|wd| wd.raw())));
+        }
+    }
+    for (dir, wd) in seen {
+        assert_eq!(wd, Some(wds[&dir]), "{dir}");
+    }
+}

@@ -50,9 +50,7 @@ use crate::adapter::{Filter, KeepAll, Next, Step, Watcher};
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::MIN_BUFFER_LEN;
 use crate::inotify::Inotify;
-use crate::tree::{
-    BorrowedTreeStorage, InotifyTrees, TreeEvent, TreeEventKind, TreeStep, TreeStore,
-};
+use crate::tree::{BorrowedTreeStorage, InotifyTrees, TreeEvent, TreeStep, TreeStore};
 use crate::watches::WatchStorage;
 use ::tokio::io::unix::AsyncFd;
 use core::time::Duration;
@@ -292,13 +290,13 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> AsyncTrees<'s, S, R> {
                         return Some(Err(err));
                     }
                 }
-                TreeStep::Wait if waited => return Some(Ok(idle())),
+                TreeStep::Wait if waited => return Some(Ok(crate::tree::IDLE)),
                 TreeStep::Wait => match self.ready.wait(timeout).await {
                     Ok(true) => {
                         waited = timeout.is_some();
                         self.trees.woke(&mut crate::inotify::now);
                     }
-                    Ok(false) => return Some(Ok(idle())),
+                    Ok(false) => return Some(Ok(crate::tree::IDLE)),
                     Err(err) => return Some(Err(err)),
                 },
             }
@@ -323,17 +321,5 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> AsyncTrees<'s, S, R> {
     /// The blocking trees again, with their state.
     pub fn into_inner(self) -> InotifyTrees<'s, S, R> {
         self.trees
-    }
-}
-
-/// What a wait with nothing to report hands out, as in the blocking loop.
-fn idle() -> TreeEvent<'static> {
-    TreeEvent {
-        kind: TreeEventKind::Idle,
-        mask: crate::mask::EventMask::empty(),
-        cookie: 0,
-        dir: &[],
-        name: &[],
-        root: None,
     }
 }

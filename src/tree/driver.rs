@@ -495,12 +495,14 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTree<'s, S, R> {
     }
 }
 
-/// What a wait with nothing to report hands out.
-const IDLE: TreeEvent<'static> = TreeEvent {
+/// What a wait with nothing to report hands out (the blocking and the
+/// async drivers alike).
+pub(crate) const IDLE: TreeEvent<'static> = TreeEvent {
     kind: TreeEventKind::Idle,
     mask: EventMask::empty(),
     cookie: 0,
     dir: &[],
     name: &[],
     root: None,
+    wd: None,
 };

@@ -9,6 +9,7 @@ use super::table::{NONE, Table, flag};
 use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeEventKind, TreeStore};
 use crate::error::{Error, ErrorKind, Operation, PATH_MAX};
 use crate::event::{Event, NAME_MAX};
+use crate::inotify::WatchDescriptor;
 use crate::mask::{EventMask, WatchMask};
 use arrayvec::ArrayVec;
 use core::ffi::CStr;
@@ -80,6 +81,7 @@ pub struct Report {
     mask: EventMask,
     cookie: u32,
     root: Option<RootId>,
+    wd: Option<WatchDescriptor>,
     dir_len: usize,
     name: NameAt,
 }
@@ -602,6 +604,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             dir: &self.path[..report.dir_len],
             name,
             root: report.root,
+            wd: report.wd,
         }
     }
 
@@ -624,11 +627,16 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
         } else {
             self.dir_path(slot)
         };
+        let wd = (slot != NONE)
+            .then(|| self.table.get(slot).wd)
+            .filter(|&wd| wd >= 0)
+            .map(WatchDescriptor::from_raw);
         Report {
             kind,
             mask,
             cookie: 0,
             root,
+            wd,
             dir_len,
             name,
         }

@@ -166,6 +166,7 @@ mod machine;
 mod names;
 mod table;
 
+pub(crate) use driver::IDLE;
 pub use driver::{InotifyTree, InotifyTrees, KernelBackend, TreeStep};
 pub use list::OpenDir;
 pub use listing::{LISTING_LEN, Listing};
@@ -175,6 +176,7 @@ pub use table::DirEntry;
 #[cfg(feature = "std")]
 use crate::error::PATH_MAX;
 use crate::error::{Error, ErrorKind, Operation};
+use crate::inotify::WatchDescriptor;
 use crate::mask::EventMask;
 #[cfg(feature = "std")]
 use crate::storage::Growing;
@@ -261,6 +263,11 @@ pub struct TreeEvent<'a> {
     pub name: &'a [u8],
     /// Which root `dir` is in.
     pub root: Option<RootId>,
+    /// The kernel's watch on `dir` (one per directory, or per file root):
+    /// what inotifywatch counts events by. `None` for reports about no
+    /// directory ([`Overflow`](TreeEventKind::Overflow),
+    /// [`Rescanned`](TreeEventKind::Rescanned) and the like).
+    pub wd: Option<WatchDescriptor>,
 }
 
 /// A tree's storage: one [`DirEntry`] per directory, an index of `u32`

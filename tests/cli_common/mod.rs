@@ -13,11 +13,21 @@ pub fn zinotify() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zinotify"))
 }
 
-/// Whether `inotifywait` can be run. When it cannot: with `CI` set this
-/// panics (CI must run the comparison), otherwise it says the test is
-/// skipped and returns false.
+/// The `zinotifywatch` binary Cargo built for these tests.
+pub fn zinotifywatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zinotifywatch"))
+}
+
+/// Whether `inotifywait` can be run (see [`have_tool`]).
 pub fn have_inotifywait(test: &str) -> bool {
-    let found = Command::new("inotifywait")
+    have_tool("inotifywait", test)
+}
+
+/// Whether `tool` (from inotify-tools) can be run. When it cannot: with
+/// `CI` set this panics (CI must run the comparison), otherwise it says
+/// the test is skipped and returns false.
+pub fn have_tool(tool: &str, test: &str) -> bool {
+    let found = Command::new(tool)
         .arg("--help")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -26,9 +36,9 @@ pub fn have_inotifywait(test: &str) -> bool {
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{test}: inotifywait is missing but CI is set (apt-get install inotify-tools)"
+            "{test}: {tool} is missing but CI is set (apt-get install inotify-tools)"
         );
-        eprintln!("{test}: skipped, inotifywait is not installed (apt-get install inotify-tools)");
+        eprintln!("{test}: skipped, {tool} is not installed (apt-get install inotify-tools)");
     }
     found
 }
@@ -53,7 +63,14 @@ pub struct Output {
 impl Watcher {
     /// Starts `cmd` and waits (up to 20 s) until it has printed
     /// "Watches established." on standard error.
-    pub fn start(mut cmd: Command) -> Self {
+    pub fn start(cmd: Command) -> Self {
+        Self::start_until(cmd, "Watches established.")
+    }
+
+    /// Starts `cmd` and waits (up to 20 s) until it has printed the line
+    /// `ready` on standard error.
+    pub fn start_until(mut cmd: Command, ready: &str) -> Self {
+        let ready = format!("{ready}\n").into_bytes();
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -73,7 +90,7 @@ impl Watcher {
             let mut all = Vec::new();
             let mut line = Vec::new();
             while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
-                if line == b"Watches established.\n" {
+                if line == ready {
                     let _ = ready_tx.send(());
                 }
                 all.append(&mut line);
@@ -82,7 +99,7 @@ impl Watcher {
         });
         ready_rx
             .recv_timeout(Duration::from_secs(20))
-            .expect("the watcher did not print \"Watches established.\"");
+            .expect("the watcher did not say it was ready");
         Self {
             child,
             stdout,

@@ -7,8 +7,9 @@
 
 use crate::filter::Mode;
 use crate::format::Format;
+use crate::getopt;
 use std::ffi::{CString, OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 use zinotify::{EventMask, WatchMask};
 
@@ -161,22 +162,6 @@ const SHORT: &[(u8, Opt, bool)] = &[
     ),
 ];
 
-/// Finds a long option by exact name or unique prefix.
-fn find_long(name: &[u8]) -> Result<(Opt, bool), String> {
-    if let Some(&(_, opt, value)) = LONG.iter().find(|(n, ..)| n.as_bytes() == name) {
-        return Ok((opt, value));
-    }
-    let mut matches = LONG
-        .iter()
-        .filter(|(n, ..)| !name.is_empty() && n.as_bytes().starts_with(name));
-    let shown = String::from_utf8_lossy(name);
-    match (matches.next(), matches.next()) {
-        (Some(&(_, opt, value)), None) => Ok((opt, value)),
-        (Some(_), Some(_)) => Err(format!("option '--{shown}' is ambiguous")),
-        _ => Err(format!("unrecognized option '--{shown}'")),
-    }
-}
-
 /// The raw, unvalidated settings, in the order getopt would see them.
 #[derive(Default)]
 struct Raw {
@@ -249,60 +234,8 @@ impl Raw {
 /// Splits the arguments (without the program name) into options and paths.
 fn scan(args: impl IntoIterator<Item = OsString>) -> Result<Raw, String> {
     let mut raw = Raw::default();
-    let mut args = args.into_iter();
-    let mut only_paths = false;
-    while let Some(arg) = args.next() {
-        let bytes = arg.as_bytes();
-        if only_paths || bytes.len() < 2 || bytes[0] != b'-' {
-            raw.paths.push(arg);
-        } else if bytes == b"--" {
-            only_paths = true;
-        } else if let Some(long) = bytes.strip_prefix(b"--") {
-            let (name, inline) = match long.iter().position(|&b| b == b'=') {
-                Some(eq) => (
-                    &long[..eq],
-                    Some(OsStr::from_bytes(&long[eq + 1..]).to_owned()),
-                ),
-                None => (long, None),
-            };
-            let (opt, takes_value) = find_long(name)?;
-            let shown = String::from_utf8_lossy(name);
-            let value = match (takes_value, inline) {
-                (true, Some(v)) => Some(v),
-                (true, None) => Some(
-                    args.next()
-                        .ok_or_else(|| format!("option '--{shown}' requires an argument"))?,
-                ),
-                (false, Some(_)) => {
-                    return Err(format!("option '--{shown}' doesn't allow an argument"));
-                }
-                (false, None) => None,
-            };
-            raw.set(opt, value)?;
-        } else {
-            let mut i = 1;
-            while i < bytes.len() {
-                let letter = bytes[i];
-                let &(_, opt, takes_value) = SHORT
-                    .iter()
-                    .find(|(l, ..)| *l == letter)
-                    .ok_or_else(|| format!("invalid option -- '{}'", char::from(letter)))?;
-                if takes_value {
-                    let value = if i + 1 < bytes.len() {
-                        OsStr::from_bytes(&bytes[i + 1..]).to_owned()
-                    } else {
-                        args.next().ok_or_else(|| {
-                            format!("option requires an argument -- '{}'", char::from(letter))
-                        })?
-                    };
-                    raw.set(opt, Some(value))?;
-                    break;
-                }
-                raw.set(opt, None)?;
-                i += 1;
-            }
-        }
-    }
+    let paths = getopt::scan(args, LONG, SHORT, &mut |opt, value| raw.set(opt, value))?;
+    raw.paths = paths;
     Ok(raw)
 }
 

@@ -29,6 +29,7 @@
 //! it is there and the string otherwise.
 
 use crate::format::{Line, unknown_mask};
+use crate::json_text::bytes_field;
 use std::io::Write;
 use std::time::SystemTime;
 use zinotify::EventMask;
@@ -38,50 +39,6 @@ pub fn now_ns() -> u128 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos())
-}
-
-/// Appends `text` as a JSON string (quotes included), escaping `"`, `\`
-/// and control characters; `text` must be UTF-8.
-fn string(text: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    for c in text.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            c if u32::from(c) < 0x20 => {
-                // Writing to a Vec cannot fail.
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => {
-                let mut utf8 = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-            }
-        }
-    }
-    out.push(b'"');
-}
-
-/// Appends `"key":"…"` for `bytes`, and `,"key_bytes":[…]` when they are
-/// not UTF-8.
-fn bytes_field(key: &str, bytes: &[u8], out: &mut Vec<u8>) {
-    let _ = write!(out, "\"{key}\":");
-    match std::str::from_utf8(bytes) {
-        Ok(text) => string(text, out),
-        Err(_) => {
-            string(&String::from_utf8_lossy(bytes), out);
-            let _ = write!(out, ",\"{key}_bytes\":[");
-            for (i, b) in bytes.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                let _ = write!(out, "{b}");
-            }
-            out.push(b']');
-        }
-    }
 }
 
 /// Appends one event's object and its newline. A queue overflow becomes

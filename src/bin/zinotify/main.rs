@@ -9,31 +9,46 @@
 //! [`source`] produces events (flat watches) and
 //! [`tree`] for `-r`, [`filter`] applies `--exclude`/`--include`,
 //! [`format`] turns events into lines ([`json`] for `--json`), [`sys`]
-//! holds the only `unsafe`
-//! (libc's regex, strftime and signalfd), [`help`] is the help text.
+//! holds strftime, [`help`] is the help text. The modules shared with
+//! `zinotifywatch` live in `src/bin/shared/`: [`getopt`], [`paths`],
+//! [`filter`], [`prune`], [`json_text`], [`wait`], and the other `unsafe` ones,
+//! [`regex`] and [`signals`].
 
 mod args;
+#[path = "../shared/filter.rs"]
 mod filter;
 mod format;
+#[path = "../shared/getopt.rs"]
+mod getopt;
 mod help;
 mod json;
+#[path = "../shared/json_text.rs"]
+mod json_text;
+#[path = "../shared/paths.rs"]
 mod paths;
+#[path = "../shared/prune.rs"]
 mod prune;
+#[path = "../shared/regex.rs"]
+mod regex;
+#[path = "../shared/signals.rs"]
+mod signals;
 mod source;
 mod sys;
 mod tree;
+#[path = "../shared/wait.rs"]
+mod wait;
 
 use args::{Command, Options, Output};
 use filter::Filter;
 use format::Line;
 use paths::PathList;
 use prune::Prune;
-use rustix::event::epoll;
 use source::{Item, Source};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use wait::{Waiter, Woke};
 use zinotify::EventMask;
 
 /// Exit statuses, as inotifywait's.
@@ -84,7 +99,10 @@ fn run() -> Result<u8, String> {
     // Monitor mode ends cleanly on SIGINT/SIGTERM; a single wait keeps the
     // default (the signal ends it, as it ends inotifywait).
     let signals = if options.monitor {
-        Some(sys::Signals::block().map_err(|err| format!("cannot set up signal handling: {err}"))?)
+        Some(
+            signals::Signals::block()
+                .map_err(|err| format!("cannot set up signal handling: {err}"))?,
+        )
     } else {
         None
     };
@@ -124,7 +142,7 @@ fn established(options: &Options) {
 fn run_tree(
     options: &Options,
     list: &PathList,
-    signals: Option<&sys::Signals>,
+    signals: Option<&signals::Signals>,
     printer: &mut Printer,
 ) -> Result<u8, String> {
     let mut prune = Prune::new(&list.exclude, options.prune.as_ref()).map_err(|err| {
@@ -326,10 +344,6 @@ fn finish(stop: Option<Stop>) -> Result<u8, String> {
     }
 }
 
-/// Epoll tokens.
-const SOURCE: u64 = 0;
-const SIGNAL: u64 = 1;
-
 /// Under a steady stream of events (the next one arrives within
 /// [`BUSY_GAP`] of the last batch's end) the command lets events pile up
 /// for up to this long before reading, so one read, and one write, carry
@@ -345,74 +359,32 @@ const BUSY_GAP: Duration = Duration::from_millis(1);
 fn event_loop(
     options: &Options,
     source: &mut dyn Source,
-    signals: Option<&sys::Signals>,
+    signals: Option<&signals::Signals>,
     printer: &mut Printer,
 ) -> Result<u8, String> {
-    let fail = |err: rustix::io::Errno| format!("cannot wait for events: {}", io::Error::from(err));
-    let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail)?;
-    for fd in source.fds() {
-        epoll::add(
-            &epoll,
-            fd,
-            epoll::EventData::new_u64(SOURCE),
-            epoll::EventFlags::IN,
-        )
-        .map_err(fail)?;
-    }
-    if let Some(signals) = signals {
-        epoll::add(
-            &epoll,
-            signals,
-            epoll::EventData::new_u64(SIGNAL),
-            epoll::EventFlags::IN,
-        )
-        .map_err(fail)?;
-    }
+    let waiter = Waiter::new(&source.fds(), signals)?;
     let mut deadline = options.timeout.map(|t| Instant::now() + t);
     let mut last_batch: Option<Instant> = None;
-    let mut ready = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 4];
     loop {
-        let left = deadline.map(|d| to_timespec(d.saturating_duration_since(Instant::now())));
-        let events = match epoll::wait(&epoll, &mut ready, left.as_ref()) {
-            Ok((events, _)) => events,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(err) => return Err(fail(err)),
-        };
-        if events.is_empty() {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(EXIT_TIMEOUT);
-            }
-            continue;
+        match waiter.wait(deadline)? {
+            Woke::Timeout => return Ok(EXIT_TIMEOUT),
+            Woke::Signal => return Ok(EXIT_EVENT),
+            Woke::Ready => {}
         }
-        let ready_for = |token| events.iter().any(|e| e.data.u64() == token);
-        if ready_for(SIGNAL) && signals.is_some_and(sys::Signals::pending) {
-            return Ok(EXIT_EVENT);
+        if last_batch.is_some_and(|t| t.elapsed() < BUSY_GAP) {
+            source.coalesce(COALESCE).map_err(|err| err.to_string())?;
         }
-        if ready_for(SOURCE) {
-            if last_batch.is_some_and(|t| t.elapsed() < BUSY_GAP) {
-                source.coalesce(COALESCE).map_err(|err| err.to_string())?;
-            }
-            deadline = options.timeout.map(|t| Instant::now() + t);
-            let mut stop = None;
-            let flow = source
-                .drain(&mut |item| printer.feed(item, &mut stop))
-                .map_err(|err| err.to_string())?;
-            if flow.is_break() {
-                return printer.finish(stop);
-            }
-            if let Err(err) = printer.flush() {
-                return printer.finish(Some(Stop::Write(err)));
-            }
-            last_batch = Some(Instant::now());
+        deadline = options.timeout.map(|t| Instant::now() + t);
+        let mut stop = None;
+        let flow = source
+            .drain(&mut |item| printer.feed(item, &mut stop))
+            .map_err(|err| err.to_string())?;
+        if flow.is_break() {
+            return printer.finish(stop);
         }
-    }
-}
-
-/// A wait as the kernel's `timespec`, capped where epoll_wait is happy.
-fn to_timespec(d: Duration) -> rustix::time::Timespec {
-    let d = d.min(Duration::from_secs(86_400));
-    rustix::time::Timespec {
-        tv_sec: d.as_secs() as i64,
-        tv_nsec: i64::from(d.subsec_nanos()),
+        if let Err(err) = printer.flush() {
+            return printer.finish(Some(Stop::Write(err)));
+        }
+        last_batch = Some(Instant::now());
     }
 }

@@ -2,6 +2,7 @@
 //! whether it watches a flat list of paths or whole trees.
 
 use crate::format::Line;
+use crate::paths::display_path;
 use rustix::fd::BorrowedFd;
 use std::ops::ControlFlow;
 use std::time::Duration;
@@ -72,19 +73,6 @@ impl Flat {
             });
         Ok(Self { watcher, mask })
     }
-}
-
-/// The path as `%w` shows it: a directory (not a symlink to one, as
-/// inotifywait decides with `lstat`) gets a trailing `/`.
-fn display_path(path: &[u8]) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut shown = path.to_vec();
-    let is_dir =
-        std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(path)).is_ok_and(|m| m.is_dir());
-    if is_dir && !shown.ends_with(b"/") {
-        shown.push(b'/');
-    }
-    shown
 }
 
 impl Flat {

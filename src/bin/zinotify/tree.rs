@@ -13,6 +13,7 @@
 //! kernel's `max_user_watches`.
 
 use crate::format::Line;
+use crate::paths::Roots;
 use crate::source::{Item, Source};
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
@@ -30,9 +31,8 @@ pub const BUF_LEN: usize = 64 * 1024;
 /// merges repeated events as it does for inotifywait).
 pub struct Tree<'s> {
     trees: InotifyTrees<'s, GrowingTreeStorage, Vec<u8>>,
-    /// The roots added, as (device, inode): a path named twice (`d`, `d/`,
-    /// `$PWD/d`) is watched once, under its first name, as by inotifywait.
-    root_ids: Vec<(u64, u64)>,
+    /// The roots added: a path named twice is watched once.
+    roots: Roots,
     /// How many roots are still watched (deleted or moved-away ones end).
     live_roots: usize,
 }
@@ -48,7 +48,7 @@ impl<'s> Tree<'s> {
         trees.set_batching(Batching::Off);
         Ok(Self {
             trees,
-            root_ids: Vec::new(),
+            roots: Roots::default(),
             live_roots: 0,
         })
     }
@@ -56,14 +56,8 @@ impl<'s> Tree<'s> {
     /// Watches the tree at `path`, or just `path` if it is not a directory
     /// (a symlink given is followed, as by inotifywait).
     pub fn add(&mut self, path: &[u8]) -> Result<(), Error> {
-        use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(meta) = std::fs::metadata(std::ffi::OsStr::from_bytes(path)) {
-            let id = (meta.dev(), meta.ino());
-            if self.root_ids.contains(&id) {
-                return Ok(());
-            }
-            self.root_ids.push(id);
+        if !self.roots.first_time(path) {
+            return Ok(());
         }
         self.trees.add_root(path)?;
         self.live_roots += 1;

@@ -54,6 +54,44 @@ impl PathList {
     }
 }
 
+/// The path as inotify-tools show a watch (`%w`, the table's rows): a directory (not a symlink to one, as
+/// inotifywait decides with `lstat`) gets a trailing `/`.
+pub fn display_path(path: &[u8]) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut shown = path.to_vec();
+    let is_dir =
+        std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(path)).is_ok_and(|m| m.is_dir());
+    if is_dir && !shown.ends_with(b"/") {
+        shown.push(b'/');
+    }
+    shown
+}
+
+/// The roots given to `-r`, by (device, inode): a path named twice (`d`,
+/// `d/`, `$PWD/d`) is watched once, under its first name, as by
+/// inotify-tools.
+#[derive(Debug, Default)]
+pub struct Roots(Vec<(u64, u64)>);
+
+impl Roots {
+    /// Whether `path` (followed if a symlink) names a root not seen
+    /// before; a path that cannot be read counts as new (adding it will
+    /// say why it fails).
+    pub fn first_time(&mut self, path: &[u8]) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::metadata(std::ffi::OsStr::from_bytes(path)) else {
+            return true;
+        };
+        let id = (meta.dev(), meta.ino());
+        if self.0.contains(&id) {
+            return false;
+        }
+        self.0.push(id);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

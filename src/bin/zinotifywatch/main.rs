@@ -1,0 +1,190 @@
+//! `zinotifywatch`: inotifywatch 3.22's command line on zinotify's engine.
+//!
+//! It watches the paths given (whole trees with `-r`), counts the events
+//! per watch until `-t` seconds pass or SIGINT/SIGTERM arrives, and prints
+//! inotifywatch's table byte for byte (or one JSON object with `--json`).
+//! With `-r` it counts what inotifywatch misses: files made in a new
+//! directory before its watch existed (found by listing it), and events
+//! under a renamed directory, counted on its new path.
+//!
+//! Modules: [`args`] parses the command line, [`collect`] produces the
+//! events, [`stats`] counts them and lays out the table, [`help`] is the
+//! help text. The rest is shared with `zinotify` (`src/bin/shared/`):
+//! [`getopt`], [`paths`], [`filter`], [`prune`], [`json_text`], [`wait`],
+//! and the only `unsafe`, [`regex`] and [`signals`].
+
+mod args;
+mod collect;
+#[path = "../shared/filter.rs"]
+mod filter;
+#[path = "../shared/getopt.rs"]
+mod getopt;
+mod help;
+#[path = "../shared/json_text.rs"]
+mod json_text;
+#[path = "../shared/paths.rs"]
+mod paths;
+#[path = "../shared/prune.rs"]
+mod prune;
+#[path = "../shared/regex.rs"]
+mod regex;
+#[path = "../shared/signals.rs"]
+mod signals;
+mod stats;
+#[path = "../shared/wait.rs"]
+mod wait;
+
+use args::{Command, Options};
+use collect::Collect;
+use filter::Filter;
+use paths::PathList;
+use stats::Stats;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+use wait::{Waiter, Woke};
+use zinotify::{Error, ErrorKind};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let options = match args::parse(std::env::args_os().skip(1))? {
+        Command::Help => {
+            // A closed stdout is not worth an error here.
+            let _ = io::stdout().write_all(help::HELP.as_bytes());
+            return Ok(());
+        }
+        Command::Run(options) => options,
+    };
+    let mut filter = options
+        .filter
+        .as_ref()
+        .map(|f| {
+            Filter::new(&f.pattern, f.ignore_case, f.mode).map_err(|_| match f.mode {
+                filter::Mode::Exclude => "Error in `exclude' regular expression.",
+                filter::Mode::Include => "Error in `include' regular expression.",
+            })
+        })
+        .transpose()?;
+    let list = PathList::gather(options.fromfile.as_ref(), &options.paths)?;
+    if list.watch.is_empty() {
+        return Err("No files specified to watch!".into());
+    }
+    // Blocked from the start: a signal during set-up ends the collection
+    // as soon as it begins, instead of killing the command.
+    let signals =
+        signals::Signals::block().map_err(|err| format!("cannot set up signal handling: {err}"))?;
+    let notice = &mut |text: &str| eprintln!("zinotifywatch: {text}");
+
+    eprintln!("Establishing watches...");
+    let mut stats = Stats::default();
+    let mut count = |wd: i32, dir: &[u8], name: &[u8], mask| {
+        if filter.as_mut().is_none_or(|f| f.passes(dir, name)) {
+            stats.count(wd, dir, mask);
+        }
+    };
+    if options.recursive {
+        let mut prune = prune::Prune::new(&list.exclude, None)?;
+        let pruning = !prune.is_empty();
+        let mut veto = |path: &[u8]| prune.watches(path);
+        let veto: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
+        let mut tree = collect::Tree::new(veto, options.watch).map_err(|e| e.to_string())?;
+        for path in &list.watch {
+            let shown = String::from_utf8_lossy(path);
+            if options.verbose {
+                eprintln!("Setting up watch(es) on {shown}");
+            }
+            tree.add(path).map_err(|err| failed(path, &err))?;
+            if options.verbose {
+                eprintln!("OK, {shown} is now being watched.");
+            }
+        }
+        tree.establish(notice)
+            .map_err(|err| failed(err.path().unwrap_or(&list.watch[0]), &err))?;
+        count_until_done(&options, &mut tree, &signals, &mut count, notice)?;
+        tree.each_watch(&mut |wd, path| stats.watched(wd, path));
+    } else {
+        let mut flat = collect::Flat::new(options.watch).map_err(|e| e.to_string())?;
+        for path in &list.watch {
+            flat.add(path).map_err(|err| failed(path, &err))?;
+        }
+        count_until_done(&options, &mut flat, &signals, &mut count, notice)?;
+        flat.each_watch(&mut |wd, path| stats.watched(wd, path));
+    }
+    print(&options, &stats)
+}
+
+/// inotifywatch's message for a path it cannot watch.
+fn failed(path: &[u8], err: &Error) -> String {
+    let shown = String::from_utf8_lossy(path);
+    match err.kind() {
+        ErrorKind::WatchLimit => format!(
+            "Failed to watch {shown}; upper limit on inotify watches reached!\n\
+             Please increase the amount of inotify watches allowed per user via \
+             `/proc/sys/fs/inotify/max_user_watches'."
+        ),
+        ErrorKind::Os(errno) => {
+            // The C library's text, without std's " (os error N)".
+            let text = io::Error::from(errno).to_string();
+            let text = text.split(" (os error").next().unwrap_or_default();
+            format!("Failed to watch {shown}: {text}")
+        }
+        _ => format!("Failed to watch {shown}: {err}"),
+    }
+}
+
+/// Says set-up is done, then counts events until `-t` passes or a signal
+/// arrives.
+fn count_until_done(
+    options: &Options,
+    source: &mut dyn Collect,
+    signals: &signals::Signals,
+    count: &mut collect::Sink<'_>,
+    notice: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    if options.verbose {
+        eprintln!("Total of {} watches.", source.watches());
+    }
+    eprintln!("Finished establishing watches, now collecting statistics.");
+    if let (true, Some(shown)) = (options.verbose, &options.timeout_shown) {
+        eprintln!("Will listen for events for {shown} seconds.");
+    }
+    let deadline = options.timeout.map(|t| Instant::now() + t);
+    let waiter = Waiter::new(&source.fds(), Some(signals))?;
+    loop {
+        match waiter.wait(deadline)? {
+            Woke::Timeout | Woke::Signal => return Ok(()),
+            Woke::Ready => source.drain(count, notice).map_err(|err| err.to_string())?,
+        }
+    }
+}
+
+/// Prints the table (or its JSON object), or says no event occurred.
+fn print(options: &Options, stats: &Stats) -> Result<(), String> {
+    let table = stats.table(options.events, options.zero, options.sort);
+    let mut out = Vec::new();
+    if options.json {
+        table.write_json(&mut out);
+    } else if table.any {
+        table.write_text(&mut out);
+    }
+    if !table.any {
+        eprintln!("No events occurred.");
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+        // A reader that went away (`| head -1`) is not an error.
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the table: {err}"))
+        }
+        _ => Ok(()),
+    }
+}
