@@ -158,7 +158,9 @@
 //! [`ErrorKind::PathStorageFull`]) and the directory is left unwatched.
 //!
 //! A fixed tree in a `static` (here behind a `std` mutex; a `no_std`
-//! program uses any cell it has):
+//! program uses any cell it has: `tests/nostd`, built and run by CI with no
+//! allocator, keeps one in a `static` cell of its own and watches a tree
+//! with it):
 //!
 //! ```
 //! use std::sync::Mutex;
