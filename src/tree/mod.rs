@@ -137,14 +137,14 @@
 //! [`crate::storage`]):
 //!
 //! - **growing** ([`GrowingTreeStorage`], `std`): starts empty and grows
-//!   the entries or the names by an eighth (at least 16 entries or 256
-//!   bytes) whenever they are full, and doubles the index (rehashed) when
-//!   the entries would fill more than half of it, during set-up or hours
-//!   later, up to an optional cap ([`TreeStorage::growing_up_to`]). Its
-//!   allocations double, so it allocates O(log n) times; only the cells
-//!   handed to the table are written, so resident memory follows the tree:
-//!   the entries and names used plus at most an eighth, and 2 to 4 index
-//!   cells per directory. The right choice unless there is no heap.
+//!   the entries (the index with them, rehashed, twice as long) or the
+//!   names by an eighth (at least 16 entries or 256 bytes) whenever they
+//!   are full, during set-up or hours later, up to an optional cap
+//!   ([`TreeStorage::growing_up_to`]). Its allocations double, so it
+//!   allocates O(log n) times; only the cells handed to the table are
+//!   written, so resident memory follows the tree: what the directories
+//!   use plus at most an eighth. The right choice unless there is no
+//!   heap.
 //! - **fixed** ([`FixedTreeStorage`]): capacities chosen at build time,
 //!   inside the value, `const`, `no_std`; [`index_len_for`] and
 //!   [`name_bytes_for`] give the sizes for a number of directories. It

@@ -14,7 +14,7 @@
 use super::names::{Names, record_len};
 use super::{TreeStore, index_len_for};
 use crate::error::{ErrorKind, PATH_MAX};
-use crate::storage::{Storage, next_len, next_step};
+use crate::storage::{Storage, next_step};
 
 /// "No slot": a root's parent, the end of the free list, an empty index cell.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -296,29 +296,25 @@ impl<S: TreeStore> Table<S> {
     }
 
     /// Grows the entries by a step ([`next_step`]: an eighth, at least
-    /// [`FIRST_DIRS`]), within [`capacity`](Self::capacity); first the
-    /// index, to twice the directories (rehashed), when the step would
-    /// fill more than half of it. Every entry grown to is written, so the
-    /// small steps keep entries never used under an eighth; the index
-    /// doubles because a rehash costs the whole table. `false` if the
-    /// storage cannot grow, and nothing changed then.
+    /// [`FIRST_DIRS`]), within [`capacity`](Self::capacity), and the index
+    /// with them, rehashed, to twice as many cells ([`index_len_for`]).
+    /// Every entry and index cell grown to is written (resident memory), so
+    /// small steps keep the cells never used under an eighth; a rehash per
+    /// step costs about eight passes over the table in all, small beside
+    /// the system calls that add the directories. `false` if the storage
+    /// cannot grow, and nothing changed then.
     fn grow_entries(&mut self) -> bool {
         let len = self.entries.cells().len();
         let Some(dirs) = next_step(len, len + 1, FIRST_DIRS, self.capacity()) else {
             return false;
         };
-        let index = self.index.cells().len();
-        if index_len_for(dirs) > index {
-            // Twice the directories the index has room for now (at least
-            // `dirs`), within the index's most: `capacity()` is below it.
-            let room = next_len(index / 2, dirs, FIRST_DIRS, self.capacity()).unwrap_or(dirs);
-            let cells = index_len_for(room).min(self.index.max_len());
-            if cells > self.index.cells().len() {
-                if !self.index.grow_to(cells, NONE) {
-                    return false;
-                }
-                self.rehash();
+        // Above `dirs` as `capacity()` is below the index's most.
+        let cells = index_len_for(dirs).min(self.index.max_len());
+        if cells > self.index.cells().len() {
+            if !self.index.grow_to(cells, NONE) {
+                return false;
             }
+            self.rehash();
         }
         self.entries.grow_to(dirs, DirEntry::EMPTY)
     }
