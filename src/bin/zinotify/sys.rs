@@ -18,7 +18,7 @@
 //! module is the binary's.
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, c_char, c_int};
+use std::ffi::CStr;
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -156,7 +156,10 @@ impl AsFd for Signals {
 /// std reads them itself before `main` on glibc.
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
     for fd in 0..3 {
         // SAFETY: F_GETFD only asks about a descriptor number; open is given
         // a NUL-terminated path, and takes the lowest free number, `fd`.
@@ -168,5 +171,5 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     }
     // SAFETY: setting a signal's disposition to SIG_IGN runs no code.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-    c_int::from(crate::start())
+    std::ffi::c_int::from(crate::start())
 }
