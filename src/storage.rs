@@ -15,9 +15,11 @@
 //!   `&mut [T]`, `[T; N]`, a `Vec<T>` or `Box<[T]>` the caller sized. The
 //!   whole slice is used from the start and never grows; `no_std`.
 //! - **growing** (feature `std`): [`Growing<T>`], a `Vec` that starts empty
-//!   and grows geometrically (each time to at least twice its length) when
-//!   the table is full, at any time, up to an optional cap. It allocates
-//!   only when it grows.
+//!   and grows when the table is full, at any time, up to an optional cap.
+//!   Its capacity at least doubles each time it allocates, so it allocates
+//!   O(log n) times, and only when it grows; the cells the table asks for
+//!   are written, the capacity beyond them never is (so it is not resident
+//!   memory).
 //!
 //! With fixed or borrowed storage, a full table is a typed error
 //! ([`ErrorKind::TableFull`](crate::ErrorKind::TableFull) or
@@ -172,9 +174,12 @@ impl<T: Copy> Storage<T> for Growing<T> {
         let Some(more) = len.checked_sub(self.cells.len()) else {
             return false;
         };
-        // Exactly what was asked: the table already doubles, and a second
-        // doubling by `Vec` would cost memory that is never used.
-        if len > self.max_len() || self.cells.try_reserve_exact(more).is_err() {
+        // `Vec` at least doubles its capacity (one allocation per doubling,
+        // however small the tables' steps), but only the cells asked for
+        // are written: the rest of the capacity is never touched, so it is
+        // not resident memory (a large allocation is fresh pages, moved by
+        // `mremap` when it grows again).
+        if len > self.max_len() || self.cells.try_reserve(more).is_err() {
             return false;
         }
         self.cells.resize(len, fill);
@@ -191,6 +196,24 @@ pub(crate) fn next_len(len: usize, needed: usize, first: usize, limit: usize) ->
         return None;
     }
     Some(len.saturating_mul(2).max(first).max(needed).min(limit))
+}
+
+/// The length to grow `len` cells to, a step at a time, so that they hold
+/// at least `needed`: an eighth more, at least `first` more, or `limit` if
+/// that is less. For tables that write every cell they grow to (the tree's
+/// entries and names): cells written but never used stay under an eighth,
+/// where doubling leaves up to half. On growing storage the steps still
+/// cost O(log n) allocations (see [`Growing`]'s `grow_to`). `None` as for
+/// [`next_len`].
+pub(crate) fn next_step(len: usize, needed: usize, first: usize, limit: usize) -> Option<usize> {
+    if needed <= len || needed > limit {
+        return None;
+    }
+    Some(
+        len.saturating_add((len / 8).max(first))
+            .max(needed)
+            .min(limit),
+    )
 }
 
 /// Grows `storage` by [`next_len`] so that it holds at least `needed`
@@ -228,6 +251,17 @@ mod tests {
         assert!(!grow(&mut cells, 101, 16, 7));
         assert_eq!(cells.cells().len(), 100);
         assert!(cells.cells().iter().all(|&c| c == 7));
+    }
+
+    #[test]
+    fn steps_grow_by_an_eighth_at_least_first() {
+        assert_eq!(next_step(0, 1, 16, 100), Some(16));
+        assert_eq!(next_step(16, 17, 16, 100), Some(32));
+        assert_eq!(next_step(32, 33, 16, 1000), Some(48));
+        assert_eq!(next_step(800, 801, 16, 10_000), Some(900));
+        assert_eq!(next_step(800, 1000, 16, 10_000), Some(1000));
+        assert_eq!(next_step(96, 97, 16, 100), Some(100));
+        assert_eq!(next_step(100, 101, 16, 100), None);
     }
 
     #[test]

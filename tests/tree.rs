@@ -429,6 +429,64 @@ fn an_unmounted_subtree_is_reported_and_dropped() {
     trees.machine().verify().unwrap();
 }
 
+/// A file given as a root (`inotifywait -r FILE DIR` does this) is not a
+/// directory to list: the rescan after an overflow must keep its watch and
+/// its entry, not sweep it as "not found again", and its events must still
+/// come under the path it was given.
+#[test]
+fn a_file_root_survives_an_overflow_rescan() {
+    use std::io::Write;
+    let t = TempDir::new("file-root-overflow");
+    let file = t.path().join("file");
+    std::fs::write(&file, b"").unwrap();
+    std::fs::create_dir_all(t.path().join("d/sub")).unwrap();
+    let mut store = Store::new(8);
+    let mut trees = store.trees(WatchMask::MODIFY | WatchMask::CREATE);
+    trees.add_root(bytes(&file)).unwrap();
+    trees.add_root(bytes(&t.path().join("d"))).unwrap();
+    ready(&mut trees);
+    assert_eq!(kernel_watches(&trees), 3);
+    // More creations in the directory root than the queue holds (the
+    // machine's max_queued_events): the one inotify instance overflows.
+    let limit: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .map(|s| s.trim().parse().unwrap())
+        .unwrap_or(16384);
+    for i in 0..limit + 10 {
+        let f = t.path().join(format!("d/f{i}"));
+        std::fs::write(&f, b"").unwrap();
+        std::fs::remove_file(&f).unwrap();
+    }
+    let evs = ok(drain_until(&mut trees, Duration::from_secs(5), |e| {
+        e.kind == TreeEventKind::Rescanned
+    }));
+    let kinds: Vec<_> = evs
+        .iter()
+        .map(|e| e.kind)
+        .filter(|k| *k != TreeEventKind::Kernel)
+        .collect();
+    assert!(kinds.contains(&TreeEventKind::Overflow), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&TreeEventKind::Rescanned), "{kinds:?}");
+    drain(&mut trees, QUIET);
+    assert_eq!(kernel_watches(&trees), 3, "the file's watch was dropped");
+    assert_eq!(trees.len(), 3);
+    trees.machine().verify().unwrap();
+    // Its events still come, under the path it was given.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap()
+        .write_all(b"x")
+        .unwrap();
+    let evs = ok(drain(&mut trees, QUIET));
+    let shown = file.display().to_string();
+    assert!(
+        evs.iter().any(|e| e.kind == TreeEventKind::Kernel
+            && e.path() == shown
+            && e.mask == EventMask::MODIFY),
+        "{evs:?}"
+    );
+}
+
 #[test]
 fn our_own_listing_does_not_overflow_the_queue() {
     let t = TempDir::new("noflood");

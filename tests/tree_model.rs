@@ -625,3 +625,37 @@ fn a_late_move_self_after_the_directory_moved_on() {
     ];
     run(&ops, 4096, Check::Exact).unwrap();
 }
+
+/// The storms of issue 10 in the model, read one event at a time and in
+/// large batches: a directory (with a child) renamed 33 times in a row
+/// between reads, twice, then `dd` rotated four times
+/// (`mv logs logs.N; mkdir logs; mkdir logs/day`) between reads. The tree
+/// must end up exact with no rescan and no re-listing (no overflow here),
+/// over a roomy table and over storage that grows mid-storm.
+#[test]
+fn rename_bursts_and_rotations_between_reads() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 0),
+        Mkdir(1, 1),
+        Mkdir(0, 3),
+        Process(7),
+        Spin(1, 31),
+        Process(0),
+        Spin(2, 31),
+        Process(7),
+        Rotate(1, 3),
+        Process(0),
+        Rotate(1, 3),
+        Process(7),
+        Mkdir(1, 2),
+        Process(0),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+    // The same over storage that grows past its first 16 directories.
+    let watched = model::run_growing(&ops, Check::Exact).unwrap();
+    assert!(
+        watched > 16,
+        "{watched} directories: the storage never grew"
+    );
+}

@@ -22,28 +22,45 @@
 //!   (24 bytes plus the name; see [Storage and sizing](#storage-and-sizing)). A full path is
 //!   built, into a fixed `PATH_MAX` buffer, only when an event needs it.
 //! - **Renames in O(1).** `IN_MOVED_FROM` and `IN_MOVED_TO` are paired by
-//!   cookie in a small bounded list (a pair split across two reads
-//!   included); the moved directory's own `IN_MOVE_SELF`, which the kernel
-//!   queues right after, names the watch, and that one entry is re-parented.
-//!   Events inside the renamed directory, and its `IN_MOVE_SELF`, carry the
-//!   new path. A directory moved out of the tree (no `IN_MOVED_TO` before
-//!   its `IN_MOVE_SELF`) has its subtree's watches removed; one moved in
-//!   from outside is watched and listed like a new one.
+//!   cookie in a small bounded list (8 renames; a pair split across two
+//!   reads included); the moved directory's own `IN_MOVE_SELF`, which the
+//!   kernel queues right after, names the watch, and that one entry is
+//!   re-parented. Events inside the renamed directory, and its
+//!   `IN_MOVE_SELF`, carry the new path. A directory moved out of the tree
+//!   (no `IN_MOVED_TO` before its `IN_MOVE_SELF`) has its subtree's watches
+//!   removed; one moved in from outside is watched and listed like a new
+//!   one. More renames in flight than the list holds (a rename burst)
+//!   never cost a rescan: the oldest waiting rename is settled (where it
+//!   landed is watched as new, and a late `IN_MOVE_SELF` still follows it).
 //! - **Paths can be stale; watches cannot.** Events are handled after the
 //!   fact: by then a directory's path may name another directory
-//!   (`mv logs logs.1; mkdir logs`). So before listing a directory while
-//!   events are queued, before watching a child an event names, and before
-//!   trusting a rename pairing, the tree asks the kernel whether the path
-//!   still leads to the expected watch (`inotify_add_watch` returns the
-//!   existing descriptor); if not, it looks again once the queued renames
-//!   are applied. A directory that a listing finds watched elsewhere
-//!   follows its rename when that rename's `IN_MOVE_SELF` comes.
+//!   (`mv logs logs.1; mkdir logs`). The tree asks the kernel whether a
+//!   path still leads to the expected watch (`inotify_add_watch` returns
+//!   the existing descriptor: one path lookup) only where the answer
+//!   matters: before watching a new child an event names in a directory
+//!   other than a root, when a child an event named has vanished, when a
+//!   directory turns up at a second path, and for a rename pairing only
+//!   while the table may be ahead of the queue (after a rescan, until a
+//!   read finds the queue empty). Otherwise a pairing is trusted: the
+//!   kernel queues a rename's three events together. A directory found
+//!   stale is listed again once its path leads to it (the rename queued
+//!   behind is applied), looked at after each batch while events are
+//!   queued; a directory that a listing finds watched elsewhere follows
+//!   its rename when that rename's `IN_MOVE_SELF` comes. Only when no
+//!   event is left and a path is still stale (a rename the kernel never
+//!   showed this tree, e.g. inside a directory not watched yet) comes the
+//!   bounded fallback, [`TreeEventKind::Relisted`]: the nearest ancestor
+//!   still at its path is listed again (one level further up each time it
+//!   is needed, that subtree only, never the whole tree) and a watched
+//!   directory found there under another name is followed; one not found
+//!   even below its root is dropped. Log rotation and rename bursts, which
+//!   the kernel's queue holds, cost neither a rescan nor a fallback.
 //! - **Removal.** `IN_IGNORED` removes the entry (reported as a
 //!   [`TreeEventKind::Kernel`] event with `IN_IGNORED`, whatever the mask).
 //!   A root deleted, moved away, or unmounted is reported as
 //!   [`TreeEventKind::RootGone`] and that root ends; the others go on.
-//! - **Overflow.** [`TreeEventKind::Overflow`] is reported, then every
-//!   directory is listed again: directories that appeared are watched and
+//! - **Overflow.** [`TreeEventKind::Overflow`] is reported, then (the only
+//!   time the whole tree is read again) every directory is listed again: directories that appeared are watched and
 //!   reported (synthetic `IN_CREATE`, with their contents), renames lost in
 //!   the overflow are followed (the watch descriptor says where a directory
 //!   went), vanished directories are dropped, and
@@ -119,11 +136,15 @@
 //! storage is a [`TreeStorage`], of one of three kinds (see
 //! [`crate::storage`]):
 //!
-//! - **growing** ([`GrowingTreeStorage`], `std`): starts empty and doubles
-//!   the entries (the index with them, rehashed) or the names whenever
-//!   they are full, during set-up or hours later, up to an optional cap
-//!   ([`TreeStorage::growing_up_to`]). Memory follows the tree: at most
-//!   about twice what it needs. The right choice unless there is no heap.
+//! - **growing** ([`GrowingTreeStorage`], `std`): starts empty and grows
+//!   the entries (the index with them, rehashed, twice as long) or the
+//!   names by an eighth (at least 16 entries or 256 bytes) whenever they
+//!   are full, during set-up or hours later, up to an optional cap
+//!   ([`TreeStorage::growing_up_to`]). Its allocations double, so it
+//!   allocates O(log n) times; only the cells handed to the table are
+//!   written, so resident memory follows the tree: what the directories
+//!   use plus at most an eighth. The right choice unless there is no
+//!   heap.
 //! - **fixed** ([`FixedTreeStorage`]): capacities chosen at build time,
 //!   inside the value, `const`, `no_std`; [`index_len_for`] and
 //!   [`name_bytes_for`] give the sizes for a number of directories. It
@@ -137,7 +158,9 @@
 //! [`ErrorKind::PathStorageFull`]) and the directory is left unwatched.
 //!
 //! A fixed tree in a `static` (here behind a `std` mutex; a `no_std`
-//! program uses any cell it has):
+//! program uses any cell it has: `tests/nostd`, built and run by CI with no
+//! allocator, keeps one in a `static` cell of its own and watches a tree
+//! with it):
 //!
 //! ```
 //! use std::sync::Mutex;

@@ -12,7 +12,7 @@
 //! which runs only when a record does not fit at the top: see
 //! `Table::reserve_name` for when it compacts and when it grows.
 
-use crate::storage::{Storage, next_len};
+use crate::storage::{Storage, next_step};
 
 /// Every record is at least this long, so it can hold a 4-byte marker.
 pub(crate) const MIN_RECORD: usize = 4;
@@ -58,7 +58,7 @@ impl<N: Storage<u8>> Names<N> {
     /// `false` if it cannot.
     pub(crate) fn grow_for(&mut self, len: usize) -> bool {
         let cells = self.capacity();
-        next_len(cells, self.top + len, FIRST_BYTES, self.max_len())
+        next_step(cells, self.top + len, FIRST_BYTES, self.max_len())
             .is_some_and(|target| self.bytes.grow_to(target, 0))
     }
 

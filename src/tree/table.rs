@@ -14,7 +14,7 @@
 use super::names::{Names, record_len};
 use super::{TreeStore, index_len_for};
 use crate::error::{ErrorKind, PATH_MAX};
-use crate::storage::{Storage, next_len};
+use crate::storage::{Storage, next_step};
 
 /// "No slot": a root's parent, the end of the free list, an empty index cell.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -295,12 +295,17 @@ impl<S: TreeStore> Table<S> {
         Err(self.names_full())
     }
 
-    /// Grows the entries (to twice as many, within [`capacity`](Self::capacity))
-    /// and the index with them, rehashed; `false` if the storage cannot
-    /// grow, and nothing changed then.
+    /// Grows the entries by a step ([`next_step`]: an eighth, at least
+    /// [`FIRST_DIRS`]), within [`capacity`](Self::capacity), and the index
+    /// with them, rehashed, to twice as many cells ([`index_len_for`]).
+    /// Every entry and index cell grown to is written (resident memory), so
+    /// small steps keep the cells never used under an eighth; a rehash per
+    /// step costs about eight passes over the table in all, small beside
+    /// the system calls that add the directories. `false` if the storage
+    /// cannot grow, and nothing changed then.
     fn grow_entries(&mut self) -> bool {
         let len = self.entries.cells().len();
-        let Some(dirs) = next_len(len, len + 1, FIRST_DIRS, self.capacity()) else {
+        let Some(dirs) = next_step(len, len + 1, FIRST_DIRS, self.capacity()) else {
             return false;
         };
         // Above `dirs` as `capacity()` is below the index's most.

@@ -11,10 +11,17 @@
 //! events, [`stats`] counts them and lays out the table, [`help`] is the
 //! help text. The rest is shared with `zinotify` (`src/bin/shared/`):
 //! [`getopt`], [`paths`], [`filter`], [`prune`], [`json_text`], [`wait`],
-//! and the only `unsafe`, [`regex`] and [`signals`].
+//! and the only `unsafe`, [`regex`], [`signals`] and the process entry
+//! point, `entry`.
+
+// The entry point is `entry::main` (see there), as `zinotify`'s.
+#![cfg_attr(not(test), no_main)]
 
 mod args;
 mod collect;
+#[cfg(not(test))]
+#[path = "../shared/entry.rs"]
+mod entry;
 #[path = "../shared/filter.rs"]
 mod filter;
 #[path = "../shared/getopt.rs"]
@@ -40,17 +47,24 @@ use filter::Filter;
 use paths::PathList;
 use stats::Stats;
 use std::io::{self, Write};
-use std::process::ExitCode;
 use std::time::Instant;
 use wait::{Waiter, Woke};
 use zinotify::{Error, ErrorKind};
 
-fn main() -> ExitCode {
+/// In test builds (the harness is the entry point there) `main` stays
+/// as std has it, so the command is still reachable code.
+#[cfg(test)]
+fn main() -> std::process::ExitCode {
+    start().into()
+}
+
+/// Runs the command; its exit status.
+fn start() -> u8 {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(message) => {
             eprintln!("{message}");
-            ExitCode::FAILURE
+            1
         }
     }
 }
