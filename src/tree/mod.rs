@@ -189,6 +189,7 @@ mod machine;
 mod names;
 mod table;
 
+#[cfg(feature = "tokio")]
 pub(crate) use driver::IDLE;
 pub use driver::{InotifyTree, InotifyTrees, KernelBackend, TreeStep};
 pub use list::OpenDir;
