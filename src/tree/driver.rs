@@ -191,7 +191,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
     /// Starts watching the tree at `path` (see [`Machine::add_root`]): the
     /// root's watch is added now; it is listed, and its subdirectories
     /// watched, during the following [`next_event`](Self::next_event)
-    /// calls, which report [`TreeEventKind::Ready`](super::TreeEventKind::Ready)
+    /// calls, which report [`TreeEventKind::Ready`]
     /// when done.
     pub fn add_root<P: PathBytes + ?Sized>(&mut self, path: &P) -> Result<RootId, Error> {
         self.machine.add_root(path.path_bytes())
@@ -449,7 +449,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTree<'s, S, R> {
     /// Watches the tree at `root` recursively for the events in `mask`. A
     /// missing root is an error here; the rest of the set-up happens during
     /// the first [`next_event`](Self::next_event) calls and ends with
-    /// [`TreeEventKind::Ready`](super::TreeEventKind::Ready).
+    /// [`TreeEventKind::Ready`].
     pub fn new<P: PathBytes + ?Sized>(
         storage: S,
         buf: R,
