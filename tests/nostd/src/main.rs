@@ -161,13 +161,7 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
         ..WatcherConfig::default()
     });
 
-    let fd = rustix::fs::open(
-        file.bytes(),
-        OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o600),
-    )
-    .unwrap();
-    drop(fd);
+    touch(&file);
 
     let mut out = Out::new();
     let status = loop {
@@ -194,6 +188,17 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
 /// Watches `dir/tree` (with `sub/deeper` below) through the static
 /// [`TREE`], creates `sub/deeper/hello-tree.txt`, and prints the event as
 /// `tree: PATH`. 0 if it came.
+/// Creates (or opens) `file` and closes it: one `IN_CREATE` for a watch.
+fn touch(file: &PathBuf) {
+    let fd = rustix::fs::open(
+        file.bytes(),
+        OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    drop(fd);
+}
+
 fn watch_tree(dir: &PathBuf) -> c_int {
     let top = PathBuf::new(format_args!("{}/tree", Str(dir.bytes())));
     let sub = PathBuf::new(format_args!("{}/tree/sub", Str(dir.bytes())));
@@ -220,13 +225,7 @@ fn watch_tree(dir: &PathBuf) -> c_int {
         }
     }
     let _ = writeln!(out, "tree ready: {} directories watched", tree.len());
-    let fd = rustix::fs::open(
-        file.bytes(),
-        OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o600),
-    )
-    .unwrap();
-    drop(fd);
+    touch(&file);
     while let Some(Ok(event)) = tree.next_event(wait) {
         if event.kind == TreeEventKind::Kernel && event.name == b"hello-tree.txt" {
             let _ = writeln!(out, "tree: {}{}", Str(event.dir), Str(event.name));
