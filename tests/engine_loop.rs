@@ -117,15 +117,14 @@ fn engine_wait_times_out_polls_and_wakes() {
     assert_eq!(inotify.queued_bytes().unwrap(), 32);
 }
 
-/// A stop signal followed by SIGCONT makes `epoll_wait` fail with EINTR
-/// even without a handler (signal(7)); the wait resumes with what is left,
-/// not with the whole timeout again (which would take 1.6 s or more).
+/// A signal caught by a handler makes `epoll_wait` fail with EINTR, even
+/// with `SA_RESTART` (signal(7)); the wait resumes with what is left, not
+/// with the whole timeout again.
 #[test]
 fn an_interrupted_wait_resumes_for_the_time_left() {
     let inotify = Inotify::new().unwrap();
-    let start = Instant::now();
-    let ready = interrupted_after_600_ms(|| inotify.wait(Some(Duration::from_secs(1))));
-    assert_about_one_second(start.elapsed());
+    let (ready, took) = interrupted_late(|| inotify.wait(Some(BLOCK)));
+    took.assert_resumed();
     assert!(!ready.unwrap());
 }
 
@@ -135,35 +134,72 @@ fn an_interrupted_wait_resumes_for_the_time_left() {
 fn an_interrupted_cycle_still_ends_after_one_block() {
     let dir = TempDir::new("eintr-idle");
     let config = WatcherConfig {
-        block: Duration::from_secs(1),
+        block: BLOCK,
         ..WatcherConfig::default()
     };
     let mut w = watcher(&dir, WatchMask::CREATE, config);
-    let start = Instant::now();
-    let idle = interrupted_after_600_ms(|| matches!(w.next(), Some(Ok(Next::Idle))));
-    assert_about_one_second(start.elapsed());
+    let (idle, took) = interrupted_late(|| matches!(w.next(), Some(Ok(Next::Idle))));
+    took.assert_resumed();
     assert!(idle);
 }
 
-/// Runs `f` while a shell stops and continues this process 0.6 s from now.
-fn interrupted_after_600_ms<T>(f: impl FnOnce() -> T) -> T {
-    let pid = std::process::id();
-    let mut kicker = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("sleep 0.6; kill -STOP {pid}; kill -CONT {pid}"))
-        .spawn()
-        .unwrap();
-    let out = f();
-    assert!(kicker.wait().unwrap().success());
-    out
+/// The wait the two tests above interrupt.
+const BLOCK: Duration = Duration::from_secs(2);
+
+/// When an interrupted wait ended and when its signal was sent, both from
+/// the wait's start.
+struct Interrupted {
+    ended: Duration,
+    signalled: Duration,
 }
 
-/// About 1 s, and clearly less than the 1.6 s a restarted wait would take.
-fn assert_about_one_second(elapsed: Duration) {
-    assert!(
-        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_millis(1500),
-        "{elapsed:?}, expected about 1 s"
-    );
+impl Interrupted {
+    /// A wait resumed for the time left ends at `BLOCK`; one started over
+    /// ends a whole `BLOCK` after the signal. `signalled` is read after the
+    /// signal was sent, so it is late if anything: the bound only loosens.
+    fn assert_resumed(&self) {
+        let restarted = self.signalled + BLOCK;
+        assert!(
+            self.ended >= BLOCK * 9 / 10 && self.ended < restarted - BLOCK / 2,
+            "ended after {:?}; resumed it would end about {BLOCK:?}, \
+             restarted about {restarted:?}",
+            self.ended
+        );
+    }
+}
+
+/// Runs `f` on this thread while another sends it a caught signal three
+/// quarters of a `BLOCK` from now: late, so that a restarted wait would end
+/// far from a resumed one. The signal goes to this thread alone, so the
+/// tests running beside it are not disturbed.
+fn interrupted_late<T>(f: impl FnOnce() -> T) -> (T, Interrupted) {
+    extern "C" fn caught(_: libc::c_int) {}
+    // SAFETY: `caught` is async-signal-safe (it does nothing), and the
+    // handler stays valid for the life of the process.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = caught as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
+            0
+        );
+    }
+    // SAFETY: pthread_self has no preconditions.
+    let waiter = unsafe { libc::pthread_self() };
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        let signalled = scope.spawn(move || {
+            std::thread::sleep(BLOCK * 3 / 4);
+            // SAFETY: the waiting thread outlives this scope.
+            assert_eq!(unsafe { libc::pthread_kill(waiter, libc::SIGUSR1) }, 0);
+            start.elapsed()
+        });
+        let out = f();
+        let ended = start.elapsed();
+        let signalled = signalled.join().unwrap();
+        (out, Interrupted { ended, signalled })
+    })
 }
 
 #[test]

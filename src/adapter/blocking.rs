@@ -178,7 +178,7 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> Watcher<T, R, F> {
                 }
                 Step::Batch { window, full } => self.inotify.coalesce(full, window)?,
                 Step::Wait { since, timeout } => {
-                    let ready = self.inotify.wait_since(since, Some(timeout))?;
+                    let ready = self.inotify.wait_since(Some(since), Some(timeout))?;
                     self.woke(ready);
                 }
                 handed_out => return Ok(handed_out),

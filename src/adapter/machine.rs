@@ -29,11 +29,12 @@ pub enum Step {
     },
     /// Wait for the descriptor to become readable for at most `timeout`,
     /// then [`Core::woke`]. `since` is when `timeout` began on the monotonic
-    /// clock, to resume an interrupted wait for the time left (`None` when
-    /// the clock was not read: then restart it).
+    /// clock, so that an interrupted wait resumes for the time left rather
+    /// than starting over (a signal every few hundred milliseconds would
+    /// otherwise hold off the idle marker for ever).
     Wait {
         /// When the wait began.
-        since: Option<Duration>,
+        since: Duration,
         /// How long it may take.
         timeout: Duration,
     },
@@ -266,11 +267,12 @@ impl<F: Filter> Core<F> {
     /// [`WatcherConfig::block`], cut short by the timeout.
     fn wait(&mut self, clock: &mut impl FnMut() -> Duration) -> Step {
         let block = self.config.block;
-        // The clock is read only when the timeout needs it, and then also
-        // serves as the start of the wait (one read per wake-up).
-        let (since, timeout, times_out) = match self.config.timeout {
+        // One clock read per wake-up: it is the start of the wait (which an
+        // interrupted wait resumes from) and, with a timeout, the time the
+        // cycle is cut to.
+        let now = clock();
+        let (timeout, times_out) = match self.config.timeout {
             Some(timeout) => {
-                let now = clock();
                 if self.fresh_batch {
                     // The timeout counts from the last event handed out:
                     // the buffer is empty, so that was just now.
@@ -281,12 +283,15 @@ impl<F: Filter> Core<F> {
                 // Even when no time is left the wait runs, as a poll: a
                 // timeout that passed while the caller was busy still hands
                 // out what is queued before it ends the loop.
-                (Some(now), left.min(block), left <= block)
+                (left.min(block), left <= block)
             }
-            None => (None, block, false),
+            None => (block, false),
         };
         self.times_out = times_out;
-        Step::Wait { since, timeout }
+        Step::Wait {
+            since: now,
+            timeout,
+        }
     }
 
     /// The driver read `len` bytes into a buffer of `buf_len` bytes (0 when

@@ -33,7 +33,7 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     assert_eq!(
         step,
         Step::Wait {
-            since: Some(Duration::ZERO),
+            since: Duration::ZERO,
             timeout: 10 * MS
         }
     );
@@ -81,7 +81,7 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     assert_eq!(
         step,
         Step::Wait {
-            since: Some(t),
+            since: t,
             timeout: 5 * MS
         }
     );
