@@ -824,12 +824,18 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
                 self.recheck(e.parent);
             }
             Found::MovedUnheard => {
-                // Follow it now, and list it (its listing may have failed
-                // on the path it had left).
+                // Follow it now. A rescan or a re-listing also lists it
+                // (its listing may have failed on the path it had left). A
+                // rename that landed needs no listing: what is below it is
+                // in the table already, and a listing that failed on its
+                // old path asked for a recheck, which now finds it. Listing
+                // it anyway would race its next rename (a rename burst).
                 if self.table.rename(known, parent, name).is_ok() {
-                    self.table
-                        .set(known, flag::SEEN | flag::UNLISTED | flag::REDUCED);
-                    self.start_walk(known);
+                    self.table.set(known, flag::SEEN);
+                    if self.walk.rescan || self.walk.follow {
+                        self.table.set(known, flag::UNLISTED | flag::REDUCED);
+                        self.start_walk(known);
+                    }
                 }
             }
             Found::MovedQueued => {

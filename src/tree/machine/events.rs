@@ -227,7 +227,11 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
             return true;
         }
         let Some(m) = pairing else {
-            return false;
+            // A hint not borne out: the directory moved on since the
+            // listing found it (its next rename is queued), or the path
+            // through the hinted parent is stale (an ancestor's rename is
+            // queued). Only a parent at its own path says which.
+            return !self.still_at(to_parent);
         };
         // Not there: either a stale pairing (a rescan already placed it; it
         // is still where it was) or it moved on again (its next rename is
@@ -276,6 +280,10 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     /// Re-parents `slot` as `to_parent`/`name`; `false` (and an error
     /// reported) when the name storage has no room for the new name.
     fn follow(&mut self, slot: u32, to_parent: u32, name: &[u8]) -> bool {
+        // A hint that found it where it lands now has served: kept, it
+        // would send a later rename out of the tree back here.
+        self.hints
+            .retain(|h| !(h.slot == slot && h.parent == to_parent && h.name.as_slice() == name));
         match self.table.rename(slot, to_parent, name) {
             Ok(()) => true,
             Err(kind) => {
