@@ -249,7 +249,6 @@ fn storm_is_followed(storm: storms::Storm) {
 }
 
 #[test]
-#[ignore = "flaky on the real kernel (about 1 run in 6 beside the other tests): a rotated directory left unwatched; issue 10 is open. Run with --ignored"]
 fn log_rotation() {
     storm_is_followed(storms::Storm::Rotation { n: 1000 });
 }

@@ -142,6 +142,14 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 m.to_parent = parent;
                 m.to_name.clear();
                 let _ = m.to_name.try_extend_from_slice(name);
+                if m.settled {
+                    // Settled before its IN_MOVED_TO came: the kernel
+                    // queues a rename's events one at a time, and the
+                    // renaming process can be preempted in between, for
+                    // longer than the reads that settled it. Where it
+                    // landed is settled now.
+                    self.settle(parent, name);
+                }
             }
             // Moved in from outside the tree: like a new directory.
             None => self.child_appeared(parent, name, Lookup::Event),
