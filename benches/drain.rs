@@ -38,8 +38,8 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 #[cfg(feature = "tokio")]
 use zinotify::runtime::tokio::AsyncWatcher;
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 use zinotify::{Batching, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 
 const SENTINEL: &[u8] = b"zz-end";
 const BUF: usize = 65536;
@@ -160,7 +160,7 @@ fn create(path: &CString) {
 }
 
 /// The zinotify loop as benchmarked: a small fixed table, a 64 KiB buffer.
-type BenchStorage = zinotify::watches::FixedWatchStorage<4, 1024>;
+type BenchStorage = zinotify::FixedWatchStorage<4, 1024>;
 type BenchWatcher = Watcher<BenchStorage, Box<[u8]>>;
 
 /// The tokio row's reader: its runtime (on the reader's thread) and loop.

@@ -23,8 +23,8 @@ pub mod tree;
 pub mod flat;
 
 use arbitrary::Unstructured;
-use zinotify::event::{HEADER_LEN, NAME_MAX, padded_name_len};
 use zinotify::{EncodeError, Encoder, Event, EventMask, Events, ParseError, ParseErrorKind};
+use zinotify::{HEADER_LEN, NAME_MAX, padded_name_len};
 
 /// Fuzz target `parse`: any bytes through the parser.
 ///

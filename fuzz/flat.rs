@@ -17,7 +17,7 @@
 
 use arbitrary::Unstructured;
 use core::time::Duration;
-use zinotify::adapter::{Core, Step};
+use zinotify::sans_io::{Core, Step};
 use zinotify::{
     Batching, Encoder, ErrorKind, EventMask, Events, Next, ParseError, WatcherConfig, Watches,
 };

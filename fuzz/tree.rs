@@ -16,9 +16,10 @@
 //! [`Op::Spin`], are followed incrementally).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use zinotify::tree::{
-    Backend, DirEntry, FixedTreeStorage, Listing, Machine, TreeEventKind, TreeStorage, TreeStore,
-    index_len_for, name_bytes_for,
+use zinotify::sans_io::{Backend, Listing, Machine};
+use zinotify::{
+    DirEntry, FixedTreeStorage, TreeEventKind, TreeStorage, TreeStore, index_len_for,
+    name_bytes_for,
 };
 use zinotify::{Encoder, EventMask, Events, WatchMask};
 
@@ -769,7 +770,7 @@ fn drain_steps<S: TreeStore>(
 
 fn check<S: TreeStore>(
     m: &Machine<'_, ModelFs, S>,
-    r: Result<zinotify::tree::Report, zinotify::Error>,
+    r: Result<zinotify::sans_io::Report, zinotify::Error>,
     kernel_name: &[u8],
     kernel_wd: Option<i32>,
     full: &mut bool,

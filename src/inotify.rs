@@ -239,6 +239,7 @@ impl Inotify {
     /// Choose `window` so that `window × rate` stays well below that.
     ///
     /// An interrupted sleep (`EINTR`) resumes with the time that is left.
+    #[doc(alias = "ppoll")]
     pub fn coalesce(&self, min_bytes: usize, window: Duration) -> Result<(), Error> {
         if window.is_zero() || self.queued_bytes()? >= min_bytes {
             return Ok(());

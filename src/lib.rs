@@ -4,26 +4,34 @@
 //! `no_std`-friendly event engine with a zero-copy parser, fuzzed, and no
 //! `unsafe`.
 //!
-//! The layers, bottom up (each module's docs say more):
+//! Everything a user names is re-exported here, at the crate root, once;
+//! the modules are private except three namespaces: [`storage`] (the kinds
+//! of table storage), [`runtime`] (drivers for other event loops, e.g.
+//! `runtime::tokio`) and [`sans_io`] (the loops' state machines without
+//! their system calls, for drivers, tests and fuzzing).
 //!
-//! - [`mask`]: [`EventMask`] and [`WatchMask`], the kernel's `IN_*` bits,
+//! The layers, bottom up (one private module each; the types they export):
+//!
+//! - `mask`: [`EventMask`] and [`WatchMask`], the kernel's `IN_*` bits,
 //!   and their names.
-//! - [`event`]: the zero-copy parser ([`Events`] yields [`Event`]s that
+//! - `event`: the zero-copy parser ([`Events`] yields [`Event`]s that
 //!   borrow the buffer) and the [`Encoder`] that writes events as the kernel
 //!   does.
-//! - [`error`]: [`Error`], one error type for everything that talks to the
+//! - `error`: [`Error`], one error type for everything that talks to the
 //!   kernel.
-//! - [`inotify`](mod@inotify): [`Inotify`], the inotify and epoll
-//!   descriptors, reading into the caller's buffer with a timeout.
+//! - `inotify`: [`Inotify`], the inotify and epoll descriptors, reading
+//!   into the caller's buffer with a timeout.
 //! - [`storage`]: table storage, one model for every table: fixed
 //!   (`heapless`, `const`), borrowed slices, or growing (`std`).
-//! - [`watches`]: [`Watches`], a wd ↔ path table in any such storage; [`watched`]: [`WatchedEvent`], an event with its watch path.
-//! - [`adapter`]: [`Watcher`], PyInotify's event loop (one event at a time,
+//! - `watches`: [`Watches`], a wd ↔ path table in any such storage;
+//!   `watched`: [`WatchedEvent`], an event with its watch path.
+//! - `adapter`: [`Watcher`], PyInotify's event loop (one event at a time,
 //!   idle markers, timeout, terminal events, filter).
-//! - [`tree`]: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
+//! - `tree`: [`InotifyTree`] and [`InotifyTrees`], whole directory trees
 //!   watched recursively over storage the caller provides.
 //! - [`runtime`]: drivers for other event loops (tokio, with the `tokio`
 //!   feature), over the same steps as the blocking loops.
+//! - [`sans_io`]: the state machines inside both loops.
 //!
 //! ```
 //! use std::time::Duration;
@@ -56,31 +64,36 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod adapter;
-pub mod error;
-pub mod event;
-pub mod inotify;
-pub mod mask;
-pub mod path;
+mod adapter;
+mod error;
+mod event;
+mod inotify;
+mod mask;
+mod path;
 pub mod runtime;
+pub mod sans_io;
 pub mod storage;
-pub mod tree;
-pub mod watched;
-pub mod watches;
+mod tree;
+mod watched;
+mod watches;
 
 pub use adapter::{Batching, Filter, KeepAll, Next, Verdict, Watcher, WatcherConfig};
 pub use error::{Error, ErrorKind, Operation, PATH_MAX};
-pub use event::{EncodeError, Encoder, Event, Events, MIN_BUFFER_LEN, ParseError, ParseErrorKind};
+pub use event::{
+    EncodeError, Encoder, Event, Events, HEADER_LEN, MIN_BUFFER_LEN, NAME_MAX, ParseError,
+    ParseErrorKind, padded_name_len,
+};
 pub use inotify::{Inotify, WatchDescriptor};
-pub use mask::{EventMask, UnknownEventName, WatchMask};
+pub use mask::{EventMask, Names, UnknownEventName, WatchMask};
 pub use path::PathBytes;
 #[cfg(feature = "std")]
 pub use tree::GrowingTreeStorage;
 pub use tree::{
-    BorrowedTreeStorage, FixedTreeStorage, InotifyTree, InotifyTrees, TreeEvent, TreeEventKind,
-    TreeStorage,
+    BYTES_PER_DIR, BorrowedTreeStorage, DirEntry, DirFilter, FixedTreeStorage, InotifyTree,
+    InotifyTrees, RootId, TreeEvent, TreeEventKind, TreeStorage, TreeStore, index_len_for,
+    name_bytes_for,
 };
 pub use watched::WatchedEvent;
 #[cfg(feature = "std")]
 pub use watches::GrowingWatches;
-pub use watches::{FixedWatches, Slot, WatchStorage, Watches};
+pub use watches::{FixedWatchStorage, FixedWatches, Slot, WatchStorage, Watches};

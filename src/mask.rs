@@ -1,25 +1,7 @@
 //! Event and watch masks: the kernel's `IN_*` bits as [`bitflags`] types.
 //! Pure: no system calls.
 //!
-//! Two types, because the kernel uses the bits two ways:
-//!
-//! - [`EventMask`] is what the kernel *reports* in an event: the twelve event
-//!   bits plus `IN_UNMOUNT`, `IN_Q_OVERFLOW`, `IN_IGNORED` and `IN_ISDIR`.
-//! - [`WatchMask`] is what a caller *asks for* in `inotify_add_watch`: the
-//!   twelve event bits plus the watch options (`IN_ONLYDIR`,
-//!   `IN_DONT_FOLLOW`, ...).
-//!
-//! Both keep every bit they are given, known or not (`from_bits_retain`), so a
-//! newer kernel's bit is carried through and named, never dropped.
-//!
-//! Names come in two spellings:
-//!
-//! - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — the names
-//!   of PyInotify's `type_names`, one per set bit, in ascending bit order
-//!   (PyInotify's own order is its lookup table's, `IN_MOVE_SELF` first:
-//!   compare the two as sets);
-//! - inotifywait's, `close_write`, accepted by [`WatchMask::from_event_names`]
-//!   and [`EventMask::from_event_name`] for `-e` style arguments.
+//! The two masks and the two spellings of names are documented on [`EventMask`].
 
 use core::fmt;
 
@@ -28,6 +10,26 @@ bitflags::bitflags! {
     ///
     /// Unknown bits are kept (`from_bits_retain`), and [`names`](Self::names)
     /// names them, so nothing a newer kernel sends is lost.
+    ///
+    /// Two types, because the kernel uses the bits two ways:
+    ///
+    /// - [`EventMask`] is what the kernel *reports* in an event: the twelve event
+    ///   bits plus `IN_UNMOUNT`, `IN_Q_OVERFLOW`, `IN_IGNORED` and `IN_ISDIR`.
+    /// - [`WatchMask`] is what a caller *asks for* in `inotify_add_watch`: the
+    ///   twelve event bits plus the watch options (`IN_ONLYDIR`,
+    ///   `IN_DONT_FOLLOW`, ...).
+    ///
+    /// Both keep every bit they are given, known or not (`from_bits_retain`), so a
+    /// newer kernel's bit is carried through and named, never dropped.
+    ///
+    /// Names come in two spellings:
+    ///
+    /// - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — the names
+    ///   of PyInotify's `type_names`, one per set bit, in ascending bit order
+    ///   (PyInotify's own order is its lookup table's, `IN_MOVE_SELF` first:
+    ///   compare the two as sets);
+    /// - inotifywait's, `close_write`, accepted by [`WatchMask::from_event_names`]
+    ///   and [`EventMask::from_event_name`] for `-e` style arguments.
     ///
     /// ```
     /// use zinotify::EventMask;

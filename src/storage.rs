@@ -2,7 +2,7 @@
 //! smoltcp's `ManagedSlice`.
 //!
 //! A table ([`Watches`](crate::Watches), and the tree's directory table with
-//! its index and names, [`TreeStorage`](crate::tree::TreeStorage)) keeps its
+//! its index and names, [`TreeStorage`](crate::TreeStorage)) keeps its
 //! arrays in a [`Storage`]: cells the table uses now, and how many it may
 //! ever use. The table asks for more cells when it is full; the storage
 //! says yes or no. Three kinds:

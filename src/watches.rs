@@ -1,88 +1,6 @@
 //! A bounded, heap-free table of flat watches: watch descriptor ↔ path.
 //!
-//! The engine hands out bare [`WatchDescriptor`]s; [`Watches`] remembers which
-//! path each one was added for, so an event comes out with its watch path
-//! ([`WatchedEvent`]), as PyInotify's `(header, type_names, watch_path,
-//! filename)`.
-//!
-//! ## Storage
-//!
-//! The table keeps an array of [`Slot`]s (one per watched path) and a byte
-//! array that holds the paths back to back, each in a
-//! [`Storage`](crate::storage) of the caller's choice:
-//!
-//! - fixed, sized at build time, usable in a `static` (the constructor is
-//!   `const`): [`FixedWatches`];
-//! - growing (feature `std`): [`GrowingWatches`], which starts empty and
-//!   doubles when full, up to an optional cap;
-//! - borrowed `&mut [Slot]` and `&mut [u8]`, or a `Vec`/`Box<[_]>` the
-//!   caller sized, used whole and never grown.
-//!
-//! ```
-//! use std::sync::Mutex;
-//! use zinotify::{FixedWatches, GrowingWatches, Inotify, Slot, Watches, WatchMask};
-//!
-//! // Build-time capacity, in a static: 64 paths, 8 KiB of path bytes.
-//! static TABLE: Mutex<FixedWatches<64, 8192>> = Mutex::new(FixedWatches::fixed());
-//!
-//! // Grows as paths are added.
-//! let mut growing = GrowingWatches::growing();
-//!
-//! // The caller's slices, used as they are.
-//! let (mut slots, mut bytes) = ([Slot::EMPTY; 4], [0u8; 1024]);
-//! let mut borrowed = Watches::new((&mut slots[..], &mut bytes[..]));
-//!
-//! let inotify = Inotify::new()?;
-//! let tmp = std::env::temp_dir();
-//! let wd = TABLE.lock().unwrap().add(&inotify, &tmp, WatchMask::CREATE)?;
-//! assert_eq!(growing.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
-//! assert_eq!(borrowed.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
-//! assert_eq!(growing.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
-//! # Ok::<(), zinotify::Error>(())
-//! ```
-//!
-//! ## Rules
-//!
-//! - **A path already in the table** gets no second entry: [`Watches::add`]
-//!   still calls `inotify_add_watch` (so, as with the bare system call, the
-//!   watch's mask is *replaced* by the new one unless
-//!   [`WatchMask::MASK_ADD`]), and returns the descriptor the kernel gives,
-//!   which is the existing one while the path names the same inode. If the
-//!   path now names another inode (the directory was replaced), that is a new
-//!   watch with a new entry. Adding costs one system call and a binary
-//!   search: the table is not scanned, so adding many paths stays fast.
-//! - **Aliases**: two paths can reach the same inode (a hard link, a symlink,
-//!   `dir` and `dir/.`); the kernel then returns the same descriptor and
-//!   *replaces* the watch's mask with the new one (unless
-//!   [`WatchMask::MASK_ADD`]). The table **keeps every alias**: each path
-//!   stays findable with [`Watches::wd`], and [`Watches::aliases`] lists them.
-//!   Events are reported with the **first** path added for that descriptor
-//!   ([`Watches::path`]). Removing any alias removes the kernel's one watch,
-//!   hence all aliases.
-//! - **Removal** takes two steps, like the kernel's: [`Watches::remove`] asks
-//!   the kernel to drop the watch, and the entry stays (so events still queued
-//!   for it keep their path) until its `IN_IGNORED` event is handed to
-//!   [`Watches::forget`]. The [`Watcher`](crate::Watcher) loop does that
-//!   itself, after the `IN_IGNORED` event was handed out. A removed path is
-//!   no longer found by [`Watches::wd`], so it can be added again at once.
-//! - **Full**: a table whose storage cannot grow (fixed or borrowed, or
-//!   growing at its cap) refuses a path with [`ErrorKind::TableFull`] (no
-//!   slot left) or [`ErrorKind::PathStorageFull`] (no room for its bytes),
-//!   and leaves the table and the kernel as they were. A path that is not in
-//!   the table is refused before any system call. A path that is (found by a
-//!   scan, only when full) is re-added; if the kernel then hands out a *new*
-//!   watch (the path names another inode now), it cannot be recorded and is
-//!   removed again (`inotify_rm_watch`), so no watch leaks; its `IN_IGNORED`
-//!   then comes out with no watch path.
-//! - **Descriptor reuse**: the kernel numbers watches cyclically, so a
-//!   number comes back only after about 2³¹ watches were added. Until then
-//!   an `IN_IGNORED` always belongs to the entries recorded under its
-//!   number; after a wrap-around, a watch removed and a new one given the
-//!   same number before the old `IN_IGNORED` was forgotten would share
-//!   entries, as they share the number in the kernel's events.
-//! - **Costs**: resolving an event and adding are a binary search over the
-//!   slots; [`Watches::wd`], removal by path and [`Watches::forget`] are
-//!   linear in the table's size (they are rare).
+//! The table is documented on [`Watches`].
 
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::Event;
@@ -162,11 +80,95 @@ const FIRST_SLOTS: usize = 8;
 const FIRST_BYTES: usize = 512;
 
 /// A bounded table of flat watches: descriptor → path and path →
-/// descriptor, in storage the caller owns. See the [module docs](self) for
-/// the rules on duplicates, aliases, removal and a full table.
+/// descriptor, in storage the caller owns. The table's [rules](#rules) say
+/// what it does with duplicates, aliases, removal and a full table.
 ///
 /// Looking up a descriptor is a binary search (events are resolved with it);
 /// looking up a path is a linear scan (only adds and removals do it).
+///
+/// The engine hands out bare [`WatchDescriptor`]s; [`Watches`] remembers which
+/// path each one was added for, so an event comes out with its watch path
+/// ([`WatchedEvent`]), as PyInotify's `(header, type_names, watch_path,
+/// filename)`.
+///
+/// ## Storage
+///
+/// The table keeps an array of [`Slot`]s (one per watched path) and a byte
+/// array that holds the paths back to back, each in a
+/// [`Storage`](crate::storage) of the caller's choice:
+///
+/// - fixed, sized at build time, usable in a `static` (the constructor is
+///   `const`): [`FixedWatches`];
+/// - growing (feature `std`): [`GrowingWatches`], which starts empty and
+///   doubles when full, up to an optional cap;
+/// - borrowed `&mut [Slot]` and `&mut [u8]`, or a `Vec`/`Box<[_]>` the
+///   caller sized, used whole and never grown.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use zinotify::{FixedWatches, GrowingWatches, Inotify, Slot, Watches, WatchMask};
+///
+/// // Build-time capacity, in a static: 64 paths, 8 KiB of path bytes.
+/// static TABLE: Mutex<FixedWatches<64, 8192>> = Mutex::new(FixedWatches::fixed());
+///
+/// // Grows as paths are added.
+/// let mut growing = GrowingWatches::growing();
+///
+/// // The caller's slices, used as they are.
+/// let (mut slots, mut bytes) = ([Slot::EMPTY; 4], [0u8; 1024]);
+/// let mut borrowed = Watches::new((&mut slots[..], &mut bytes[..]));
+///
+/// let inotify = Inotify::new()?;
+/// let tmp = std::env::temp_dir();
+/// let wd = TABLE.lock().unwrap().add(&inotify, &tmp, WatchMask::CREATE)?;
+/// assert_eq!(growing.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+/// assert_eq!(borrowed.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+/// assert_eq!(growing.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
+/// # Ok::<(), zinotify::Error>(())
+/// ```
+///
+/// ## Rules
+///
+/// - **A path already in the table** gets no second entry: [`Watches::add`]
+///   still calls `inotify_add_watch` (so, as with the bare system call, the
+///   watch's mask is *replaced* by the new one unless
+///   [`WatchMask::MASK_ADD`]), and returns the descriptor the kernel gives,
+///   which is the existing one while the path names the same inode. If the
+///   path now names another inode (the directory was replaced), that is a new
+///   watch with a new entry. Adding costs one system call and a binary
+///   search: the table is not scanned, so adding many paths stays fast.
+/// - **Aliases**: two paths can reach the same inode (a hard link, a symlink,
+///   `dir` and `dir/.`); the kernel then returns the same descriptor and
+///   *replaces* the watch's mask with the new one (unless
+///   [`WatchMask::MASK_ADD`]). The table **keeps every alias**: each path
+///   stays findable with [`Watches::wd`], and [`Watches::aliases`] lists them.
+///   Events are reported with the **first** path added for that descriptor
+///   ([`Watches::path`]). Removing any alias removes the kernel's one watch,
+///   hence all aliases.
+/// - **Removal** takes two steps, like the kernel's: [`Watches::remove`] asks
+///   the kernel to drop the watch, and the entry stays (so events still queued
+///   for it keep their path) until its `IN_IGNORED` event is handed to
+///   [`Watches::forget`]. The [`Watcher`](crate::Watcher) loop does that
+///   itself, after the `IN_IGNORED` event was handed out. A removed path is
+///   no longer found by [`Watches::wd`], so it can be added again at once.
+/// - **Full**: a table whose storage cannot grow (fixed or borrowed, or
+///   growing at its cap) refuses a path with [`ErrorKind::TableFull`] (no
+///   slot left) or [`ErrorKind::PathStorageFull`] (no room for its bytes),
+///   and leaves the table and the kernel as they were. A path that is not in
+///   the table is refused before any system call. A path that is (found by a
+///   scan, only when full) is re-added; if the kernel then hands out a *new*
+///   watch (the path names another inode now), it cannot be recorded and is
+///   removed again (`inotify_rm_watch`), so no watch leaks; its `IN_IGNORED`
+///   then comes out with no watch path.
+/// - **Descriptor reuse**: the kernel numbers watches cyclically, so a
+///   number comes back only after about 2³¹ watches were added. Until then
+///   an `IN_IGNORED` always belongs to the entries recorded under its
+///   number; after a wrap-around, a watch removed and a new one given the
+///   same number before the old `IN_IGNORED` was forgotten would share
+///   entries, as they share the number in the kernel's events.
+/// - **Costs**: resolving an event and adding are a binary search over the
+///   slots; [`Watches::wd`], removal by path and [`Watches::forget`] are
+///   linear in the table's size (they are rare).
 #[derive(Clone, Debug)]
 pub struct Watches<T> {
     storage: T,
@@ -238,12 +240,12 @@ impl<T: WatchStorage> Watches<T> {
     }
 
     /// Watches `path` through `inotify` and records it: see
-    /// [`Inotify::add_watch`] for the system call, and the [module
-    /// docs](self) for duplicates and aliases.
+    /// [`Inotify::add_watch`] for the system call, and the table's
+    /// [rules](Self#rules) for duplicates and aliases.
     ///
     /// Errors: whatever [`Inotify::add_watch`] returns, or
     /// [`ErrorKind::TableFull`] / [`ErrorKind::PathStorageFull`], with
-    /// nothing left behind (see the module docs).
+    /// nothing left behind (see [rules](Self#rules)).
     pub fn add<P: PathBytes + ?Sized>(
         &mut self,
         inotify: &Inotify,
@@ -364,8 +366,8 @@ impl<T: WatchStorage> Watches<T> {
         (!range.is_empty()).then_some(range.start)
     }
 
-    /// Every path recorded for `wd`, first one first (see the module docs on
-    /// aliases).
+    /// Every path recorded for `wd`, first one first (see the [rules](Self#rules)
+    /// on aliases).
     pub fn aliases(&self, wd: WatchDescriptor) -> impl Iterator<Item = &[u8]> + '_ {
         self.range_of(wd.raw()).map(|i| self.path_at(i))
     }

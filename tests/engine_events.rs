@@ -13,7 +13,7 @@ type Table = FixedWatches<16, 4096>;
 fn watcher(
     paths: &[&[u8]],
     mask: WatchMask,
-) -> Watcher<zinotify::watches::FixedWatchStorage<16, 4096>, [u8; 8192]> {
+) -> Watcher<zinotify::FixedWatchStorage<16, 4096>, [u8; 8192]> {
     Watcher::from_paths(paths.iter().copied(), mask, Table::fixed(), [0u8; 8192])
         .unwrap()
         .config(quiet_after(300))

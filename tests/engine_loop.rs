@@ -12,8 +12,7 @@ use zinotify::{
     Batching, EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, Watcher, WatcherConfig,
 };
 
-type W<F = zinotify::KeepAll> =
-    Watcher<zinotify::watches::FixedWatchStorage<4, 1024>, [u8; 65536], F>;
+type W<F = zinotify::KeepAll> = Watcher<zinotify::FixedWatchStorage<4, 1024>, [u8; 65536], F>;
 
 fn watcher(dir: &TempDir, mask: WatchMask, config: WatcherConfig) -> W {
     Watcher::from_paths([dir.bytes()], mask, FixedWatches::fixed(), [0u8; 65536])

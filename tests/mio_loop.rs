@@ -11,10 +11,10 @@ use mio::{Events, Interest, Poll, Token};
 use rustix::fd::AsRawFd;
 use std::time::Duration;
 use support::TempDir;
-use zinotify::adapter::Step;
+use zinotify::sans_io::Step;
 use zinotify::{Error, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
-type Flat = Watcher<zinotify::watches::FixedWatchStorage<2, 512>, [u8; 4096]>;
+type Flat = Watcher<zinotify::FixedWatchStorage<2, 512>, [u8; 4096]>;
 
 /// The whole driver: mio's readiness is edge-triggered, so it reads until
 /// the queue is empty before it waits.

@@ -9,7 +9,7 @@ use checks::Spec;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use zinotify::event::NAME_MAX;
+use zinotify::NAME_MAX;
 use zinotify::{Encoder, EventMask};
 
 /// A valid event: any wd, mask bits and cookie, a 0..=255-byte name with no NUL.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use support::{Owned, TempDir, bytes};
 use tokio::runtime::{Builder, Runtime};
 use zinotify::runtime::tokio::{AsyncTrees, AsyncWatcher};
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 use zinotify::{Batching, FixedWatches, GrowingWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 
 type Storage = (
     zinotify::storage::Growing<zinotify::Slot>,

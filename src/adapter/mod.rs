@@ -2,70 +2,7 @@
 //! one at a time, with idle markers, an overall timeout, terminal events and
 //! a filter.
 //!
-//! The loop is sans-IO at heart: [`Core`] holds the cursor over the read
-//! buffer, the `IN_IGNORED` hand-off, the idle, timeout and batching
-//! bookkeeping, terminal events and the filter. It is fed bytes and time
-//! and answers with a [`Step`]: hand out the event at an offset, read, wait
-//! for readiness, let events pile up, or report idle, a timeout or the end.
-//! A driver only does what the step says. [`Watcher`] is the blocking
-//! driver (`epoll_wait`, `read`, `ppoll`); the `tokio` feature adds an
-//! async one ([`crate::runtime`]), and any other event loop is a few lines
-//! over the same core (see `tests/mio_loop.rs`).
-//!
-//! [`Watcher`] owns an [`Inotify`](crate::Inotify), a
-//! [`Watches`](crate::Watches) table and a read buffer, all in storage the
-//! caller chose (no heap). Its [`next`](Watcher::next) is a *lending*
-//! iterator: each [`Next`] borrows the buffer, so it must be dropped before
-//! the next call; write the loop as `while let`.
-//!
-//! System calls per wake-up: `epoll_wait` then `read` (a read that fills
-//! the buffer is followed by another `read` at once, without waiting);
-//! `ioctl(FIONREAD)` and `ppoll` when [batching](Batching) waits for a
-//! fuller buffer; `clock_gettime(CLOCK_MONOTONIC)` (vDSO) to keep the
-//! timeout, to resume an interrupted wait and to measure the event rate.
-//! Watches cost `inotify_add_watch` and `inotify_rm_watch`.
-//!
-//! | PyInotify | zinotify |
-//! |---|---|
-//! | `Inotify(paths=[...])` | [`Watcher::from_paths`] (watched in order) |
-//! | `block_duration_s=1` | [`WatcherConfig::block`] (default 1 s) |
-//! | `event_gen()` | `while let Some(next) = watcher.next()` |
-//! | `None` after an empty cycle, `yield_nones` | [`Next::Idle`], [`WatcherConfig::yield_idle`] |
-//! | `timeout_s` (since the last event) | [`WatcherConfig::timeout`], then [`Next::TimedOut`] |
-//! | `terminal_events` (raise) | [`WatcherConfig::terminal`], then [`Next::Terminal`] |
-//! | `filter_predicate` | [`Watcher::filter`], [`Verdict`] (can also stop) |
-//! | (none) | [`WatcherConfig::batching`]: fewer wake-ups under load |
-//! | drops `IN_Q_OVERFLOW` with its `wd == -1` | always handed out, with no watch path |
-//!
-//! ```
-//! use std::time::Duration;
-//! use zinotify::{WatcherConfig, FixedWatches, Next, Watcher, WatchMask};
-//!
-//! let dir = std::env::temp_dir().join(format!("zinotify-adapter-doc-{}", std::process::id()));
-//! std::fs::create_dir_all(&dir).unwrap();
-//!
-//! let mut watcher = Watcher::from_paths(
-//!     [&dir],
-//!     WatchMask::CREATE,
-//!     FixedWatches::<8, 1024>::fixed(),
-//!     [0u8; 4096],
-//! )?
-//! .config(WatcherConfig { timeout: Some(Duration::from_millis(300)), ..WatcherConfig::default() });
-//! std::fs::write(dir.join("hello.txt"), b"").unwrap();
-//!
-//! let mut names = Vec::new();
-//! while let Some(next) = watcher.next() {
-//!     match next? {
-//!         Next::Event(e) => names.push(e.name().to_vec()),
-//!         Next::Idle => {}
-//!         Next::TimedOut => break,
-//!         other => panic!("{other:?}"),
-//!     }
-//! }
-//! assert_eq!(names, [b"hello.txt".to_vec()]);
-//! # std::fs::remove_dir_all(&dir).unwrap();
-//! # Ok::<(), zinotify::Error>(())
-//! ```
+//! The loop is documented on [`Watcher`].
 
 pub(crate) mod batch;
 mod blocking;

@@ -261,7 +261,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> AsyncTrees<'s, S, R> {
     }
 
     /// [`InotifyTrees::next_event`], waiting on the runtime: the next
-    /// event, [`TreeEventKind::Idle`](crate::tree::TreeEventKind::Idle) when `timeout` (`None`: forever)
+    /// event, [`TreeEventKind::Idle`](crate::TreeEventKind::Idle) when `timeout` (`None`: forever)
     /// passes with nothing to report, `None` once nothing is watched.
     /// Cancellation-safe.
     pub async fn next_event(

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use zinotify::tree::{
+use zinotify::{
     DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for, name_bytes_for,
 };
 use zinotify::{Error, EventMask};

@@ -6,7 +6,7 @@
 
 use crate::filter::{Filter, Mode};
 
-/// The veto handed to the tree ([`zinotify::tree::InotifyTrees::set_dir_filter`]).
+/// The veto handed to the tree ([`zinotify::InotifyTrees::set_dir_filter`]).
 pub struct Prune {
     /// `@path`s, without trailing slashes.
     exclude: Vec<Vec<u8>>,

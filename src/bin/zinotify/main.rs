@@ -168,7 +168,7 @@ fn run_tree(
     })?;
     let pruning = !prune.is_empty();
     let mut veto = |path: &[u8]| prune.watches(path);
-    let filter: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
+    let filter: Option<zinotify::DirFilter<'_>> = pruning.then_some(&mut veto);
     let mut source = tree::Tree::new(filter, options.watch).map_err(|err| err.to_string())?;
     for path in &list.watch {
         source.add(path).map_err(|err| err.to_string())?;

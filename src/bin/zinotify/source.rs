@@ -6,7 +6,7 @@ use crate::paths::display_path;
 use rustix::fd::BorrowedFd;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::adapter::Step;
+use zinotify::sans_io::Step;
 use zinotify::{
     Batching, Error, EventMask, Inotify, Next, Slot, WatchMask, Watcher, WatcherConfig, Watches,
 };

@@ -109,7 +109,7 @@ fn run() -> Result<(), String> {
         let mut prune = prune::Prune::new(&list.exclude, None)?;
         let pruning = !prune.is_empty();
         let mut veto = |path: &[u8]| prune.watches(path);
-        let veto: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
+        let veto: Option<zinotify::DirFilter<'_>> = pruning.then_some(&mut veto);
         let mut tree = collect::Tree::new(veto, options.watch).map_err(|e| e.to_string())?;
         for path in &list.watch {
             let shown = String::from_utf8_lossy(path);

@@ -21,7 +21,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 use rustix::fs::{Mode, OFlags};
-use zinotify::tree::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
+use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
 use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
 
 /// A tree's fixed storage: 64 directories, their index and names, inside
