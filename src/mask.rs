@@ -22,7 +22,7 @@ bitflags::bitflags! {
     /// Both keep every bit they are given, known or not (`from_bits_retain`), so a
     /// newer kernel's bit is carried through and named, never dropped.
     ///
-    /// Names come in two spellings:
+    /// MaskNames come in two spellings:
     ///
     /// - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — the names
     ///   of PyInotify's `type_names`, one per set bit, in ascending bit order
@@ -193,11 +193,11 @@ static BIT_NAMES: [&str; 32] = [
 /// yields exactly one name; bits the kernel does not define are named by
 /// value (`"IN_0x00001000"`). Allocates nothing.
 #[derive(Clone, Debug)]
-pub struct Names {
+pub struct MaskNames {
     remaining: u32,
 }
 
-impl Iterator for Names {
+impl Iterator for MaskNames {
     type Item = &'static str;
 
     fn next(&mut self) -> Option<&'static str> {
@@ -215,8 +215,8 @@ impl Iterator for Names {
     }
 }
 
-impl ExactSizeIterator for Names {}
-impl core::iter::FusedIterator for Names {}
+impl ExactSizeIterator for MaskNames {}
+impl core::iter::FusedIterator for MaskNames {}
 
 /// An event name given to [`WatchMask::from_event_names`] or
 /// [`EventMask::from_event_name`] that inotifywait would not accept either.
@@ -330,8 +330,9 @@ impl EventMask {
     /// // An unknown bit is named, not dropped.
     /// assert_eq!(EventMask::from_bits_retain(1 << 12).names().next(), Some("IN_0x00001000"));
     /// ```
-    pub fn names(self) -> Names {
-        Names {
+    #[doc(alias = "type_names")]
+    pub fn names(self) -> MaskNames {
+        MaskNames {
             remaining: self.bits(),
         }
     }
@@ -376,8 +377,8 @@ impl EventMask {
 impl WatchMask {
     /// The kernel names of the set bits, lowest bit first (see
     /// [`EventMask::names`]).
-    pub fn names(self) -> Names {
-        Names {
+    pub fn names(self) -> MaskNames {
+        MaskNames {
             remaining: self.bits(),
         }
     }
@@ -417,7 +418,7 @@ impl From<WatchMask> for EventMask {
 }
 
 /// Formats as `IN_CREATE | IN_ISDIR`, or `0` for an empty mask.
-fn fmt_names(names: Names, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn fmt_names(names: MaskNames, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let mut any = false;
     for name in names {
         if any {

@@ -9,10 +9,10 @@
 //!
 //! # What is stable
 //!
-//! - **The driver steps, for a loop of one's own**: [`Step`] and [`Found`]
+//! - **The driver steps, for a loop of one's own**: [`WatcherStep`] and [`FoundEvent`]
 //!   (what [`Watcher::poll`] answers and [`Watcher::hand_out`] takes),
 //!   [`TreeStep`] and [`Report`] (the same for [`InotifyTrees::poll`] and
-//!   [`InotifyTrees::hand_out`]), and [`Core`], the flat loop's machine
+//!   [`InotifyTrees::hand_out`]), and [`WatcherCore`], the flat loop's machine
 //!   (fed bytes, readiness and time). These follow the crate's version.
 //! - **Not stable: the tree machine's inside**, public so that the model
 //!   tests (`tests/tree_model.rs`) and the fuzz target (`fuzz/tree.rs`)
@@ -33,7 +33,7 @@
 //! [`InotifyTrees::poll`]: crate::InotifyTrees::poll
 //! [`InotifyTrees::hand_out`]: crate::InotifyTrees::hand_out
 
-pub use crate::adapter::{Core, Found, Step};
 pub use crate::tree::{
     Backend, KernelBackend, LISTING_LEN, Listing, Machine, OpenDir, Report, TreeStep,
 };
+pub use crate::watcher::{FoundEvent, WatcherCore, WatcherStep};

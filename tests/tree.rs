@@ -1007,7 +1007,7 @@ fn a_rescan_with_all_events_does_not_overflow_again() {
 }
 
 /// The two loops agree: time passing is an item of its own (`Idle`, the
-/// flat loop's `Next::Idle`), and `None` means the loop ended: here, once
+/// flat loop's `WatcherItem::Idle`), and `None` means the loop ended: here, once
 /// the only root is gone.
 #[test]
 fn idle_is_an_item_and_none_means_nothing_is_watched() {

@@ -1,5 +1,5 @@
 //! [`Cursor`]: where a loop is in its read buffer, shared by the flat loop
-//! (`adapter`) and the tree's driver, so that both frame events,
+//! (`watcher`) and the tree's driver, so that both frame events,
 //! and drop what follows a malformed record, the same way.
 
 use super::{Event, Events, ParseError};

@@ -3,18 +3,18 @@
 //! storage and a read buffer, each owned or borrowed as the caller chose.
 
 use super::TreeEventKind;
-use super::list::{DIRENT_BUF, OpenDir, open_dir, read_dir};
+use super::getdents::{DIRENT_BUF, OpenDir, open_dir, read_dir};
 use super::listing::Listing;
 use super::machine::{Backend, DirFilter, Machine, Report};
 use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeStore};
-use crate::adapter::Batching;
-use crate::adapter::batch::Rate;
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Cursor, HEADER_LEN, MIN_BUFFER_LEN};
 use crate::inotify::{Inotify, now};
 use crate::mask::EventMask;
 use crate::mask::WatchMask;
 use crate::path::PathBytes;
+use crate::watcher::Batching;
+use crate::watcher::batch::Rate;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
 use core::time::Duration;
@@ -318,7 +318,7 @@ pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut 
 }
 
 /// What [`InotifyTrees::poll`] asks its driver to do: the same steps as the
-/// flat loop's [`Step`](crate::sans_io::Step), for a loop of one's own (a
+/// flat loop's [`WatcherStep`](crate::sans_io::WatcherStep), for a loop of one's own (a
 /// runtime, mio): hand out a report, read, let events pile up, or wait.
 #[derive(Debug)]
 pub enum TreeStep {

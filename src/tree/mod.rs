@@ -4,7 +4,7 @@
 //! The rules, storage and sizing are documented on [`InotifyTrees`].
 
 mod driver;
-mod list;
+mod getdents;
 mod listing;
 mod machine;
 mod names;
@@ -13,7 +13,7 @@ mod table;
 #[cfg(feature = "tokio")]
 pub(crate) use driver::IDLE;
 pub use driver::{InotifyTree, InotifyTrees, KernelBackend, TreeStep};
-pub use list::OpenDir;
+pub use getdents::OpenDir;
 pub use listing::{LISTING_LEN, Listing};
 pub use machine::{Backend, DirFilter, Machine, Report};
 pub use table::DirEntry;
@@ -83,7 +83,7 @@ pub enum TreeEventKind {
     },
     /// The wait ended with nothing to report (the time passed, or only
     /// events the tree handles itself came): PyInotify's `None`, the
-    /// flat loop's [`Next::Idle`](crate::Next::Idle). `dir` and `name` are
+    /// flat loop's [`WatcherItem::Idle`](crate::WatcherItem::Idle). `dir` and `name` are
     /// empty, `root` is `None`.
     Idle,
 }

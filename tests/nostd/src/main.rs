@@ -22,7 +22,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 use rustix::fs::{Mode, OFlags};
 use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
-use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{FixedWatchTable, WatcherItem, WatchMask, Watcher, WatcherConfig};
 
 /// A tree's fixed storage: 64 directories, their index and names, inside
 /// the value (no heap), `const`-constructible.
@@ -152,7 +152,7 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut watcher = Watcher::from_paths(
         [dir.bytes()],
         WatchMask::CREATE,
-        FixedWatches::<4, 512>::fixed(),
+        FixedWatchTable::<4, 512>::fixed(),
         [0u8; 1024],
     )
     .unwrap()
@@ -166,11 +166,11 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut out = Out::new();
     let status = loop {
         match watcher.next() {
-            Some(Ok(Next::Event(event))) => {
+            Some(Ok(WatcherItem::Event(event))) => {
                 let _ = writeln!(out, "{event}");
                 break 0;
             }
-            Some(Ok(Next::Idle)) => continue,
+            Some(Ok(WatcherItem::Idle)) => continue,
             other => {
                 let _ = writeln!(out, "no event: {other:?}");
                 break 1;
