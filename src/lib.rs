@@ -112,9 +112,9 @@ pub use path::PathBytes;
 #[cfg(feature = "std")]
 pub use tree::GrowingTreeStorage;
 pub use tree::{
-    BYTES_PER_DIR, BorrowedTreeStorage, DirEntry, DirFilter, FixedTreeStorage, InotifyTree,
-    InotifyTrees, RootId, TreeEvent, TreeEventKind, TreeStorage, TreeStore, index_len_for,
-    name_bytes_for,
+    BorrowedTreeStorage, DirEntry, DirFilter, FixedTreeStorage, InotifyTree, InotifyTrees, RootId,
+    TREE_BYTES_PER_DIR, TreeEvent, TreeEventKind, TreeStorage, TreeStore, tree_index_len_for,
+    tree_name_bytes_for,
 };
 pub use watch_event::WatchEvent;
 #[cfg(feature = "std")]

@@ -11,14 +11,14 @@
 //!
 //! - **The driver steps, for a loop of one's own**: [`WatcherStep`] and [`FoundEvent`]
 //!   (what [`Watcher::poll`] answers and [`Watcher::hand_out`] takes),
-//!   [`TreeStep`] and [`Report`] (the same for [`InotifyTrees::poll`] and
+//!   [`TreeStep`] and [`TreeReport`] (the same for [`InotifyTrees::poll`] and
 //!   [`InotifyTrees::hand_out`]), and [`WatcherCore`], the flat loop's machine
 //!   (fed bytes, readiness and time). These follow the crate's version.
 //! - **Not stable: the tree machine's inside**, public so that the model
 //!   tests (`tests/tree_model.rs`) and the fuzz target (`fuzz/tree.rs`)
-//!   run the very machine the kernel driver does: [`Machine`] (its
-//!   methods, [`Machine::verify`] and [`Machine::backend_mut`] included),
-//!   [`Backend`], [`KernelBackend`], [`Listing`], [`LISTING_LEN`] and
+//!   run the very machine the kernel driver does: [`TreeMachine`] (its
+//!   methods, [`TreeMachine::verify`] and [`TreeMachine::backend_mut`] included),
+//!   [`TreeBackend`], [`KernelBackend`], [`Listing`], [`LISTING_LEN`] and
 //!   [`OpenDir`]. They change whenever the tree's bookkeeping does, in any
 //!   release; depend on [`InotifyTrees`] instead.
 //!
@@ -34,6 +34,6 @@
 //! [`InotifyTrees::hand_out`]: crate::InotifyTrees::hand_out
 
 pub use crate::tree::{
-    Backend, KernelBackend, LISTING_LEN, Listing, Machine, OpenDir, Report, TreeStep,
+    KernelBackend, LISTING_LEN, Listing, OpenDir, TreeBackend, TreeMachine, TreeReport, TreeStep,
 };
 pub use crate::watcher::{FoundEvent, WatcherCore, WatcherStep};

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use zinotify::WatchMask;
 use zinotify::{
-    DirEntry, FixedTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for,
-    name_bytes_for,
+    DirEntry, FixedTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore,
+    tree_index_len_for, tree_name_bytes_for,
 };
 
 #[path = "common/mod.rs"]
@@ -101,7 +101,8 @@ fn recursive_watching_allocates_nothing() {
 
 #[test]
 fn recursive_watching_in_fixed_storage_allocates_nothing() {
-    let storage = FixedTreeStorage::<64, { index_len_for(64) }, { name_bytes_for(64) }>::fixed();
+    let storage =
+        FixedTreeStorage::<64, { tree_index_len_for(64) }, { tree_name_bytes_for(64) }>::fixed();
     assert_eq!(
         counted_scenario("fixed", storage),
         0,

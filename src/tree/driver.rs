@@ -1,11 +1,11 @@
 //! The driver: [`InotifyTrees`] and [`InotifyTree`] run the
-//! [`Machine`] against the kernel, through an [`Inotify`], the tree's
+//! [`TreeMachine`] against the kernel, through an [`Inotify`], the tree's
 //! storage and a read buffer, each owned or borrowed as the caller chose.
 
 use super::TreeEventKind;
 use super::getdents::{DIRENT_BUF, OpenDir, open_dir, read_dir};
 use super::listing::Listing;
-use super::machine::{Backend, DirFilter, Machine, Report};
+use super::machine::{DirFilter, TreeBackend, TreeMachine, TreeReport};
 use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeStore};
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Cursor, HEADER_LEN, MIN_BUFFER_LEN};
@@ -22,7 +22,7 @@ use rustix::fd::AsFd;
 use rustix::fs::inotify;
 use rustix::io::Errno;
 
-/// The kernel as a [`Backend`]: an [`Inotify`] for watches, `getdents64`
+/// The kernel as a [`TreeBackend`]: an [`Inotify`] for watches, `getdents64`
 /// into a fixed 4 KiB buffer for listings.
 pub struct KernelBackend {
     inotify: Inotify,
@@ -44,7 +44,7 @@ impl KernelBackend {
     }
 }
 
-impl Backend for KernelBackend {
+impl TreeBackend for KernelBackend {
     type Dir = OpenDir;
 
     fn add_watch(&mut self, path: &CStr, mask: WatchMask) -> Result<i32, Errno> {
@@ -81,9 +81,9 @@ impl Backend for KernelBackend {
 /// buffer the tree is `'static` and can be moved into a thread.
 ///
 /// [`InotifyTree`] watches one tree, [`InotifyTrees`] several through one
-/// inotify instance. Both are a thin driver around [`Machine`], a sans-IO
+/// inotify instance. Both are a thin driver around [`TreeMachine`], a sans-IO
 /// state machine that is fed kernel events and directory listings and asks
-/// a [`Backend`] to add and remove watches: the tests run the same machine
+/// a [`TreeBackend`] to add and remove watches: the tests run the same machine
 /// against a model filesystem, and the fuzz target feeds it arbitrary
 /// events.
 ///
@@ -211,7 +211,7 @@ impl Backend for KernelBackend {
 /// parent, where its name is, flags, child count), two `u32` index cells
 /// (a hash index from watch descriptor to entry, kept at least twice as
 /// long as the entries), and its name's bytes (at least 4; a root's whole
-/// path and 2). That is [`BYTES_PER_DIR`] = 24 bytes plus the name. The
+/// path and 2). That is [`TREE_BYTES_PER_DIR`] = 24 bytes plus the name. The
 /// storage is a [`TreeStorage`], of one of three kinds (see
 /// [`crate::storage`]):
 ///
@@ -225,8 +225,8 @@ impl Backend for KernelBackend {
 ///   use plus at most an eighth. The right choice unless there is no
 ///   heap.
 /// - **fixed** ([`FixedTreeStorage`]): capacities chosen at build time,
-///   inside the value, `const`, `no_std`; [`index_len_for`] and
-///   [`name_bytes_for`] give the sizes for a number of directories. It
+///   inside the value, `const`, `no_std`; [`tree_index_len_for`] and
+///   [`tree_name_bytes_for`] give the sizes for a number of directories. It
 ///   fills its cells as the tree grows and never allocates.
 /// - **borrowed** ([`BorrowedTreeStorage`]): the caller's slices
 ///   ([`TreeStorage::new`], [`TreeStorage::vecs`] for the recommended
@@ -244,10 +244,10 @@ impl Backend for KernelBackend {
 /// ```
 /// use std::sync::Mutex;
 /// use std::time::Duration;
-/// use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
+/// use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, tree_index_len_for, tree_name_bytes_for};
 /// use zinotify::WatchMask;
 ///
-/// type Storage = FixedTreeStorage<256, { index_len_for(256) }, { name_bytes_for(256) }>;
+/// type Storage = FixedTreeStorage<256, { tree_index_len_for(256) }, { tree_name_bytes_for(256) }>;
 /// type Tree = InotifyTree<'static, Storage, [u8; 4096]>;
 /// static TREE: Mutex<Option<Tree>> = Mutex::new(None);
 ///
@@ -290,17 +290,17 @@ impl Backend for KernelBackend {
 /// ```
 ///
 /// [`DirEntry`]: crate::DirEntry
-/// [`BYTES_PER_DIR`]: crate::BYTES_PER_DIR
+/// [`TREE_BYTES_PER_DIR`]: crate::TREE_BYTES_PER_DIR
 /// [`TreeStorage`]: crate::TreeStorage
 /// [`GrowingTreeStorage`]: crate::GrowingTreeStorage
 /// [`TreeStorage::growing_up_to`]: crate::TreeStorage::growing_up_to
 /// [`FixedTreeStorage`]: crate::FixedTreeStorage
-/// [`index_len_for`]: crate::index_len_for
-/// [`name_bytes_for`]: crate::name_bytes_for
+/// [`tree_index_len_for`]: crate::tree_index_len_for
+/// [`tree_name_bytes_for`]: crate::tree_name_bytes_for
 /// [`TreeStorage::new`]: crate::TreeStorage::new
 /// [`TreeStorage::vecs`]: crate::TreeStorage::vecs
 pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut [u8]> {
-    machine: Machine<'s, KernelBackend, S>,
+    machine: TreeMachine<'s, KernelBackend, S>,
     buf: R,
     /// The unread part of the current batch.
     cursor: Cursor,
@@ -323,7 +323,7 @@ pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut 
 #[derive(Debug)]
 pub enum TreeStep {
     /// Hand this out with [`InotifyTrees::hand_out`].
-    Report(Report),
+    Report(TreeReport),
     /// Hand this error out; the tree stays consistent and goes on.
     Error(Error),
     /// Read what is queued without blocking: [`InotifyTrees::fill`].
@@ -360,7 +360,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
         }
         let backend = KernelBackend::new(Inotify::new()?);
         Ok(Self {
-            machine: Machine::new(storage, backend, mask),
+            machine: TreeMachine::new(storage, backend, mask),
             buf,
             cursor: Cursor::default(),
             name: (0, 0),
@@ -379,7 +379,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
         self.batching = batching;
     }
 
-    /// Starts watching the tree at `path` (see [`Machine::add_root`]): the
+    /// Starts watching the tree at `path` (see [`TreeMachine::add_root`]): the
     /// root's watch is added now; it is listed, and its subdirectories
     /// watched, during the following [`next_event`](Self::next_event)
     /// calls, which report [`TreeEventKind::Ready`]
@@ -396,7 +396,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
     /// it is still reported, for the caller to filter. Roots are always
     /// watched. Call it before [`add_root`](Self::add_root). When the
     /// filter is asked, and why a rename does not ask it again: see
-    /// [`Machine::set_dir_filter`].
+    /// [`TreeMachine::set_dir_filter`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -566,7 +566,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
     }
 
     /// The event of a [`TreeStep::Report`], borrowing the tree's buffers.
-    pub fn hand_out(&mut self, report: &Report) -> TreeEvent<'_> {
+    pub fn hand_out(&mut self, report: &TreeReport) -> TreeEvent<'_> {
         let (start, len) = self.name;
         let buf: &[u8] = self.buf.as_mut();
         self.machine.event(report, &buf[start..start + len])
@@ -584,7 +584,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
 
     /// The sans-IO machine inside (paths of every watched directory,
     /// invariants, capacities).
-    pub fn machine(&self) -> &Machine<'s, KernelBackend, S> {
+    pub fn machine(&self) -> &TreeMachine<'s, KernelBackend, S> {
         &self.machine
     }
 
@@ -676,7 +676,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTree<'s, S, R> {
     }
 
     /// The sans-IO machine inside.
-    pub fn machine(&self) -> &Machine<'s, KernelBackend, S> {
+    pub fn machine(&self) -> &TreeMachine<'s, KernelBackend, S> {
         self.trees.machine()
     }
 

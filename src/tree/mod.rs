@@ -15,7 +15,7 @@ pub(crate) use driver::IDLE;
 pub use driver::{InotifyTree, InotifyTrees, KernelBackend, TreeStep};
 pub use getdents::OpenDir;
 pub use listing::{LISTING_LEN, Listing};
-pub use machine::{Backend, DirFilter, Machine, Report};
+pub use machine::{DirFilter, TreeBackend, TreeMachine, TreeReport};
 pub use table::DirEntry;
 
 #[cfg(feature = "std")]
@@ -131,8 +131,8 @@ pub type BorrowedTreeStorage<'s> = TreeStorage<&'s mut [DirEntry], &'s mut [u32]
 
 /// Storage for a tree inside the value itself ([`Fixed`], on `heapless`):
 /// `DIRS` directories, `INDEX` index cells (more than `DIRS`:
-/// [`index_len_for`]`(DIRS)` is the rule), `NAMES` name bytes
-/// ([`name_bytes_for`]`(DIRS)`). `const`, `no_std`, never allocates.
+/// [`tree_index_len_for`]`(DIRS)` is the rule), `NAMES` name bytes
+/// ([`tree_name_bytes_for`]`(DIRS)`). `const`, `no_std`, never allocates.
 pub type FixedTreeStorage<const DIRS: usize, const INDEX: usize, const NAMES: usize> =
     TreeStorage<Fixed<DirEntry, DIRS>, Fixed<u32, INDEX>, Fixed<u8, NAMES>>;
 
@@ -164,14 +164,14 @@ impl<E: Storage<DirEntry>, I: Storage<u32>, N: Storage<u8>> TreeStore for TreeSt
 
 /// Index cells for `dirs` directories: twice as many, plus one (an index
 /// must have more cells than entries; twice keeps lookups short).
-pub const fn index_len_for(dirs: usize) -> usize {
+pub const fn tree_index_len_for(dirs: usize) -> usize {
     dirs.saturating_mul(2).saturating_add(1)
 }
 
 /// Name bytes for `dirs` directories of typical names: 16 each, for at
 /// least 16 directories (each name takes at least 4; a root's, its whole
 /// path and 2).
-pub const fn name_bytes_for(dirs: usize) -> usize {
+pub const fn tree_name_bytes_for(dirs: usize) -> usize {
     16 * if dirs < 16 { 16 } else { dirs }
 }
 
@@ -189,8 +189,8 @@ impl<E, I, N> TreeStorage<E, I, N> {
 
 impl<'s> BorrowedTreeStorage<'s> {
     /// Room for `entries.len()` directories in the caller's slices. `index`
-    /// must be longer than `entries` ([`index_len_for`] is the rule);
-    /// `names` holds their names ([`name_bytes_for`]). The slices are
+    /// must be longer than `entries` ([`tree_index_len_for`] is the rule);
+    /// `names` holds their names ([`tree_name_bytes_for`]). The slices are
     /// overwritten.
     pub fn new(
         entries: &'s mut [DirEntry],
@@ -213,7 +213,7 @@ impl<'s> BorrowedTreeStorage<'s> {
     }
 
     /// Storage vectors for `dirs` directories at the recommended sizes
-    /// ([`index_len_for`], [`name_bytes_for`]), to pass to
+    /// ([`tree_index_len_for`], [`tree_name_bytes_for`]), to pass to
     /// [`new`](Self::new).
     #[cfg(feature = "std")]
     pub fn vecs(
@@ -225,8 +225,8 @@ impl<'s> BorrowedTreeStorage<'s> {
     ) {
         (
             std::vec![DirEntry::EMPTY; dirs],
-            std::vec![0; index_len_for(dirs)],
-            std::vec![0; name_bytes_for(dirs)],
+            std::vec![0; tree_index_len_for(dirs)],
+            std::vec![0; tree_name_bytes_for(dirs)],
         )
     }
 }
@@ -254,7 +254,7 @@ impl GrowingTreeStorage {
     pub const fn growing_up_to(dirs: usize) -> Self {
         Self::from_parts(
             Growing::with_max_len(dirs),
-            Growing::with_max_len(index_len_for(dirs)),
+            Growing::with_max_len(tree_index_len_for(dirs)),
             Growing::with_max_len(dirs.saturating_mul(PATH_MAX + 2)),
         )
     }
@@ -262,7 +262,8 @@ impl GrowingTreeStorage {
 
 /// Bytes of storage per directory at the recommended sizes, not counting
 /// its name: a [`DirEntry`] and two index cells.
-pub const BYTES_PER_DIR: usize = core::mem::size_of::<DirEntry>() + 2 * core::mem::size_of::<u32>();
+pub const TREE_BYTES_PER_DIR: usize =
+    core::mem::size_of::<DirEntry>() + 2 * core::mem::size_of::<u32>();
 
 impl TreeEvent<'_> {
     /// Whether this came from the kernel or a listing (not one of the

@@ -21,12 +21,12 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 use rustix::fs::{Mode, OFlags};
-use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
+use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, tree_index_len_for, tree_name_bytes_for};
 use zinotify::{FixedWatchTable, WatcherItem, WatchMask, Watcher, WatcherConfig};
 
 /// A tree's fixed storage: 64 directories, their index and names, inside
 /// the value (no heap), `const`-constructible.
-type TreeStore = FixedTreeStorage<64, { index_len_for(64) }, { name_bytes_for(64) }>;
+type TreeStore = FixedTreeStorage<64, { tree_index_len_for(64) }, { tree_name_bytes_for(64) }>;
 /// A recursive watch that owns its storage and its 4 KiB read buffer, so
 /// it can live in a `static` for the whole run.
 type Tree = InotifyTree<'static, TreeStore, [u8; 4096]>;
