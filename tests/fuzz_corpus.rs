@@ -2,7 +2,7 @@
 //! through the target's checks on stable Rust, so `cargo test` covers what
 //! the fuzzers found without nightly or cargo-fuzz.
 
-#[path = "../fuzz/checks.rs"]
+#[path = "fuzz_checks/mod.rs"]
 mod checks;
 
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! `fuzz/checks.rs`, shared with the fuzz targets; here proptest drives them
 //! with inputs shaped to reach every branch.
 
-#[path = "../fuzz/checks.rs"]
+#[path = "fuzz_checks/mod.rs"]
 mod checks;
 
 use checks::Spec;

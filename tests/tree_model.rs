@@ -3,7 +3,7 @@
 //! (overflow), processed in batches of random sizes, against a model
 //! filesystem (`fuzz/tree.rs`, shared with the fuzz target).
 
-#[path = "../fuzz/tree.rs"]
+#[path = "fuzz_checks/tree.rs"]
 #[allow(dead_code)] // its fuzz entry point is the corpus replay's
 mod model;
 
