@@ -15,7 +15,7 @@
 //!   [`InotifyTrees::hand_out`]), and [`WatcherCore`], the flat loop's machine
 //!   (fed bytes, readiness and time). These follow the crate's version.
 //! - **Not stable: the tree machine's inside**, public so that the model
-//!   tests (`tests/tree_model.rs`) and the fuzz target (`fuzz/tree.rs`)
+//!   tests (`tests/tree_model.rs`) and the fuzz target (`tests/fuzz_checks/tree.rs`)
 //!   run the very machine the kernel driver does: [`TreeMachine`] (its
 //!   methods, [`TreeMachine::verify`] and [`TreeMachine::backend_mut`] included),
 //!   [`TreeBackend`], [`KernelBackend`], [`Listing`], [`LISTING_LEN`] and

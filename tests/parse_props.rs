@@ -1,5 +1,5 @@
 //! Property tests of the parser and encoder. The checks themselves live in
-//! `fuzz/checks.rs`, shared with the fuzz targets; here proptest drives them
+//! `tests/fuzz_checks/mod.rs`, shared with the fuzz targets; here proptest drives them
 //! with inputs shaped to reach every branch.
 
 #[path = "fuzz_checks/mod.rs"]
