@@ -4,7 +4,7 @@
 //! Every function here is one or two system calls through rustix (no libc,
 //! no heap); each says which. The engine keeps no table: it hands out raw
 //! [`WatchDescriptor`]s and parsed [`Events`]. Path bookkeeping lives one
-//! layer up, in [`watches`](crate::watch_table) (flat watches) and `tree`
+//! layer up, in [`WatchTable`](crate::WatchTable) (flat watches) and `tree`
 //! (recursive watches).
 //!
 //! ```no_run

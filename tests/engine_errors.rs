@@ -94,7 +94,7 @@ fn a_full_table_refuses_and_leaves_no_kernel_watch_behind() {
     assert!(err.to_string().contains("full (2 entries)"), "{err}");
     assert_eq!(kernel_watch_count(inotify.as_fd()), 2);
     assert_eq!(table.len(), 2);
-    // A path already in the table is still found: no slot needed.
+    // A path already in the table is still found: no entry needed.
     assert_eq!(
         table
             .add(&inotify, dirs[1].bytes(), WatchMask::CREATE)

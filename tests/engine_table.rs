@@ -143,9 +143,9 @@ fn a_deleted_watch_is_dropped_from_the_table_by_its_ignored() {
 
 /// A watch the kernel ended (its file deleted) stops counting as soon as its
 /// `IN_IGNORED` was handed out: removing it is `NotWatched`, not a kernel
-/// `EINVAL`, and its slot takes the recreated file even in a full table.
+/// `EINVAL`, and its entry takes the recreated file even in a full table.
 #[test]
-fn a_watch_the_kernel_ended_frees_its_slot_once_its_ignored_is_out() {
+fn a_watch_the_kernel_ended_frees_its_entry_once_its_ignored_is_out() {
     let dir = TempDir::new("readd");
     let file = dir.join("f");
     fs::write(&file, b"").unwrap();

@@ -54,7 +54,7 @@ use crate::watch_table::{WatchStorage, WatchTable};
 /// use std::time::Duration;
 /// use zinotify::{WatcherConfig, FixedWatchTable, WatcherItem, Watcher, WatchMask};
 ///
-/// let dir = std::env::temp_dir().join(format!("zinotify-adapter-doc-{}", std::process::id()));
+/// let dir = std::env::temp_dir().join(format!("zinotify-watcher-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
 ///
 /// let mut watcher = Watcher::from_paths(

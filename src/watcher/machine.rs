@@ -189,7 +189,7 @@ impl<F: EventFilter> WatcherCore<F> {
     /// Drops the entries of the `IN_IGNORED` handed out last. It waits for
     /// the next call because the event borrowed its watch path from the
     /// table; by now that borrow has ended. Until then the dead watch would
-    /// still take a slot (a spurious [`TableFull`](crate::ErrorKind::TableFull))
+    /// still take an entry (a spurious [`TableFull`](crate::ErrorKind::TableFull))
     /// and its path would still be found. Drivers call it before changing
     /// the table.
     pub fn forget_pending<T: WatchStorage>(&mut self, watches: &mut WatchTable<T>) {

@@ -1,6 +1,6 @@
-//! The flat loop, PyInotify's `Inotify` adapter: watch a list of paths, then take events
-//! one at a time, with idle markers, an overall timeout, terminal events and
-//! a filter.
+//! The flat loop, PyInotify's `Inotify` adapter: watch a list of paths,
+//! then take events one at a time, with idle markers, an overall timeout,
+//! terminal events and a filter.
 //!
 //! The loop is documented on [`Watcher`].
 
