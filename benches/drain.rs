@@ -38,8 +38,8 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 #[cfg(feature = "tokio")]
 use zinotify::runtime::tokio::AsyncWatcher;
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
-use zinotify::{Batching, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{Batching, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem};
+use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 
 const SENTINEL: &[u8] = b"zz-end";
 const BUF: usize = 65536;
@@ -160,7 +160,7 @@ fn create(path: &CString) {
 }
 
 /// The zinotify loop as benchmarked: a small fixed table, a 64 KiB buffer.
-type BenchStorage = zinotify::watches::FixedWatchStorage<4, 1024>;
+type BenchStorage = zinotify::FixedWatchStorage<4, 1024>;
 type BenchWatcher = Watcher<BenchStorage, Box<[u8]>>;
 
 /// The tokio row's reader: its runtime (on the reader's thread) and loop.
@@ -175,7 +175,7 @@ fn bench_watcher(dir: &Path, batching: Batching) -> BenchWatcher {
     Watcher::from_paths(
         [dir],
         WatchMask::CREATE | WatchMask::DELETE,
-        FixedWatches::fixed(),
+        FixedWatchTable::fixed(),
         vec![0u8; BUF].into_boxed_slice(),
     )
     .unwrap()
@@ -415,13 +415,16 @@ impl Reader {
 }
 
 /// Counts one step of a `Watcher` loop; whether it was the sentinel.
-fn counts_sentinel(next: Option<Result<Next<'_>, zinotify::Error>>, events: &mut u64) -> bool {
+fn counts_sentinel(
+    next: Option<Result<WatcherItem<'_>, zinotify::Error>>,
+    events: &mut u64,
+) -> bool {
     match next {
-        Some(Ok(Next::Event(event))) => {
+        Some(Ok(WatcherItem::Event(event))) => {
             *events += 1;
             event.name() == SENTINEL
         }
-        Some(Ok(Next::Idle)) => false,
+        Some(Ok(WatcherItem::Idle)) => false,
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -572,7 +575,7 @@ fn latency(rounds: usize) {
         let mut watcher = Watcher::from_paths(
             [&dir],
             WatchMask::CREATE,
-            FixedWatches::<4, 1024>::fixed(),
+            FixedWatchTable::<4, 1024>::fixed(),
             vec![0u8; BUF],
         )
         .unwrap()
@@ -584,8 +587,8 @@ fn latency(rounds: usize) {
         let thread = std::thread::spawn(move || {
             while let Some(next) = watcher.next() {
                 match next.unwrap() {
-                    Next::Event(e) if e.name() == SENTINEL => return,
-                    Next::Event(_) => tx.send(Instant::now()).unwrap(),
+                    WatcherItem::Event(e) if e.name() == SENTINEL => return,
+                    WatcherItem::Event(_) => tx.send(Instant::now()).unwrap(),
                     _ => {}
                 }
             }

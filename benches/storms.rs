@@ -30,7 +30,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use storms::Storm;
 use zinotify::WatchMask;
-use zinotify::tree::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
+use zinotify::{DirEntry, InotifyTrees, TreeEventKind, TreeStorage};
 
 /// What one watcher did during one storm.
 #[derive(Clone, Debug, Default)]

@@ -15,8 +15,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore};
 use zinotify::{EventMask, WatchMask};
+use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore};
 
 /// What inotifywait -r users typically ask for (no OPEN/ACCESS).
 const MASK: WatchMask = WatchMask::CREATE

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --example pyinotify_log -- /tmp` (default `/tmp`).
 
-use zinotify::{FixedWatches, Next, WatchMask, Watcher};
+use zinotify::{FixedWatchTable, WatchMask, Watcher, WatcherItem};
 
 fn main() -> Result<(), zinotify::Error> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "/tmp".into());
@@ -13,25 +13,25 @@ fn main() -> Result<(), zinotify::Error> {
     let mut watcher = Watcher::from_paths(
         [dir.as_str()],
         WatchMask::ALL_EVENTS,
-        FixedWatches::<16, 4096>::fixed(),
+        FixedWatchTable::<16, 4096>::fixed(),
         [0u8; 4096],
     )?;
     // PyInotify: `for event in i.event_gen(): if event is not None: ...`.
     while let Some(next) = watcher.next() {
         match next? {
-            // WatchedEvent's Display is PyInotify's log line: `WD=(1)
+            // WatchEvent's Display is PyInotify's log line: `WD=(1)
             // MASK=(256) COOKIE=(0) LEN=(16) MASK->NAMES=[IN_CREATE]
             // WATCH-PATH=[/tmp] FILENAME=[a.txt]`, written with no allocation.
-            Next::Event(e) => println!("{e}"),
+            WatcherItem::Event(e) => println!("{e}"),
             // A second passed with nothing: PyInotify's `None`.
-            Next::Idle => {}
+            WatcherItem::Idle => {}
             // Overflow or unmount, which PyInotify would not show: say so,
             // and go on.
-            Next::Terminal(e) => {
+            WatcherItem::Terminal(e) => {
                 eprintln!("terminal event: {e}");
                 watcher.resume();
             }
-            Next::TimedOut | Next::Stopped(_) => break,
+            WatcherItem::TimedOut | WatcherItem::Stopped(_) => break,
         }
     }
     Ok(())

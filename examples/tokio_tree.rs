@@ -6,7 +6,7 @@
 use std::time::Duration;
 use zinotify::WatchMask;
 use zinotify::runtime::tokio::AsyncTrees;
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
+use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), zinotify::Error> {

@@ -4,7 +4,7 @@
 //! Every function here is one or two system calls through rustix (no libc,
 //! no heap); each says which. The engine keeps no table: it hands out raw
 //! [`WatchDescriptor`]s and parsed [`Events`]. Path bookkeeping lives one
-//! layer up, in [`watches`](crate::watches) (flat watches) and `tree`
+//! layer up, in [`WatchTable`](crate::WatchTable) (flat watches) and `tree`
 //! (recursive watches).
 //!
 //! ```no_run
@@ -239,6 +239,7 @@ impl Inotify {
     /// Choose `window` so that `window × rate` stays well below that.
     ///
     /// An interrupted sleep (`EINTR`) resumes with the time that is left.
+    #[doc(alias = "ppoll")]
     pub fn coalesce(&self, min_bytes: usize, window: Duration) -> Result<(), Error> {
         if window.is_zero() || self.queued_bytes()? >= min_bytes {
             return Ok(());

@@ -1,25 +1,7 @@
 //! Event and watch masks: the kernel's `IN_*` bits as [`bitflags`] types.
 //! Pure: no system calls.
 //!
-//! Two types, because the kernel uses the bits two ways:
-//!
-//! - [`EventMask`] is what the kernel *reports* in an event: the twelve event
-//!   bits plus `IN_UNMOUNT`, `IN_Q_OVERFLOW`, `IN_IGNORED` and `IN_ISDIR`.
-//! - [`WatchMask`] is what a caller *asks for* in `inotify_add_watch`: the
-//!   twelve event bits plus the watch options (`IN_ONLYDIR`,
-//!   `IN_DONT_FOLLOW`, ...).
-//!
-//! Both keep every bit they are given, known or not (`from_bits_retain`), so a
-//! newer kernel's bit is carried through and named, never dropped.
-//!
-//! Names come in two spellings:
-//!
-//! - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — the names
-//!   of PyInotify's `type_names`, one per set bit, in ascending bit order
-//!   (PyInotify's own order is its lookup table's, `IN_MOVE_SELF` first:
-//!   compare the two as sets);
-//! - inotifywait's, `close_write`, accepted by [`WatchMask::from_event_names`]
-//!   and [`EventMask::from_event_name`] for `-e` style arguments.
+//! The two masks and the two spellings of names are documented on [`EventMask`].
 
 use core::fmt;
 
@@ -28,6 +10,26 @@ bitflags::bitflags! {
     ///
     /// Unknown bits are kept (`from_bits_retain`), and [`names`](Self::names)
     /// names them, so nothing a newer kernel sends is lost.
+    ///
+    /// Two types, because the kernel uses the bits two ways:
+    ///
+    /// - [`EventMask`] is what the kernel *reports* in an event: the twelve event
+    ///   bits plus `IN_UNMOUNT`, `IN_Q_OVERFLOW`, `IN_IGNORED` and `IN_ISDIR`.
+    /// - [`WatchMask`] is what a caller *asks for* in `inotify_add_watch`: the
+    ///   twelve event bits plus the watch options (`IN_ONLYDIR`,
+    ///   `IN_DONT_FOLLOW`, ...).
+    ///
+    /// Both keep every bit they are given, known or not (`from_bits_retain`), so a
+    /// newer kernel's bit is carried through and named, never dropped.
+    ///
+    /// MaskNames come in two spellings:
+    ///
+    /// - the kernel's, `"IN_CLOSE_WRITE"`, from [`EventMask::names`] — the names
+    ///   of PyInotify's `type_names`, one per set bit, in ascending bit order
+    ///   (PyInotify's own order is its lookup table's, `IN_MOVE_SELF` first:
+    ///   compare the two as sets);
+    /// - inotifywait's, `close_write`, accepted by [`WatchMask::from_event_names`]
+    ///   and [`EventMask::from_event_name`] for `-e` style arguments.
     ///
     /// ```
     /// use zinotify::EventMask;
@@ -191,11 +193,11 @@ static BIT_NAMES: [&str; 32] = [
 /// yields exactly one name; bits the kernel does not define are named by
 /// value (`"IN_0x00001000"`). Allocates nothing.
 #[derive(Clone, Debug)]
-pub struct Names {
+pub struct MaskNames {
     remaining: u32,
 }
 
-impl Iterator for Names {
+impl Iterator for MaskNames {
     type Item = &'static str;
 
     fn next(&mut self) -> Option<&'static str> {
@@ -213,8 +215,8 @@ impl Iterator for Names {
     }
 }
 
-impl ExactSizeIterator for Names {}
-impl core::iter::FusedIterator for Names {}
+impl ExactSizeIterator for MaskNames {}
+impl core::iter::FusedIterator for MaskNames {}
 
 /// An event name given to [`WatchMask::from_event_names`] or
 /// [`EventMask::from_event_name`] that inotifywait would not accept either.
@@ -328,8 +330,9 @@ impl EventMask {
     /// // An unknown bit is named, not dropped.
     /// assert_eq!(EventMask::from_bits_retain(1 << 12).names().next(), Some("IN_0x00001000"));
     /// ```
-    pub fn names(self) -> Names {
-        Names {
+    #[doc(alias = "type_names")]
+    pub fn names(self) -> MaskNames {
+        MaskNames {
             remaining: self.bits(),
         }
     }
@@ -374,8 +377,8 @@ impl EventMask {
 impl WatchMask {
     /// The kernel names of the set bits, lowest bit first (see
     /// [`EventMask::names`]).
-    pub fn names(self) -> Names {
-        Names {
+    pub fn names(self) -> MaskNames {
+        MaskNames {
             remaining: self.bits(),
         }
     }
@@ -415,7 +418,7 @@ impl From<WatchMask> for EventMask {
 }
 
 /// Formats as `IN_CREATE | IN_ISDIR`, or `0` for an empty mask.
-fn fmt_names(names: Names, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn fmt_names(names: MaskNames, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let mut any = false;
     for name in names {
         if any {

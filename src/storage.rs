@@ -1,8 +1,8 @@
 //! Table storage: one model for every table of the crate, in the spirit of
 //! smoltcp's `ManagedSlice`.
 //!
-//! A table ([`Watches`](crate::Watches), and the tree's directory table with
-//! its index and names, [`TreeStorage`](crate::tree::TreeStorage)) keeps its
+//! A table ([`WatchTable`](crate::WatchTable), and the tree's directory table with
+//! its index and names, [`TreeStorage`](crate::TreeStorage)) keeps its
 //! arrays in a [`Storage`]: cells the table uses now, and how many it may
 //! ever use. The table asks for more cells when it is full; the storage
 //! says yes or no. Three kinds:
@@ -85,10 +85,10 @@ impl<T: Copy, S: AsRef<[T]> + AsMut<[T]>> Storage<T> for S {
 ///
 /// ```
 /// use std::sync::Mutex;
-/// use zinotify::FixedWatches;
+/// use zinotify::FixedWatchTable;
 ///
 /// // A flat watch table in a static: 16 paths, 2 KiB of path bytes.
-/// static TABLE: Mutex<FixedWatches<16, 2048>> = Mutex::new(FixedWatches::fixed());
+/// static TABLE: Mutex<FixedWatchTable<16, 2048>> = Mutex::new(FixedWatchTable::fixed());
 /// assert_eq!(TABLE.lock().unwrap().capacity(), 16);
 /// ```
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@ use rustix::io::Errno;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 use support::{TempDir, assert_passed, kernel_watch_count, rerun_in_user_namespace};
-use zinotify::{ErrorKind, FixedWatches, Inotify, Operation, PATH_MAX, WatchMask};
+use zinotify::{ErrorKind, FixedWatchTable, Inotify, Operation, PATH_MAX, WatchMask};
 
 #[test]
 fn missing_path_is_enoent_with_the_path() {
@@ -79,7 +79,7 @@ fn a_read_buffer_below_272_bytes_is_an_error_not_a_hang() {
 fn a_full_table_refuses_and_leaves_no_kernel_watch_behind() {
     let dirs: Vec<_> = (0..3).map(|_| TempDir::new("full")).collect();
     let inotify = Inotify::new().unwrap();
-    let mut table = FixedWatches::<2, 4096>::fixed();
+    let mut table = FixedWatchTable::<2, 4096>::fixed();
     table
         .add(&inotify, dirs[0].bytes(), WatchMask::CREATE)
         .unwrap();
@@ -94,7 +94,7 @@ fn a_full_table_refuses_and_leaves_no_kernel_watch_behind() {
     assert!(err.to_string().contains("full (2 entries)"), "{err}");
     assert_eq!(kernel_watch_count(inotify.as_fd()), 2);
     assert_eq!(table.len(), 2);
-    // A path already in the table is still found: no slot needed.
+    // A path already in the table is still found: no entry needed.
     assert_eq!(
         table
             .add(&inotify, dirs[1].bytes(), WatchMask::CREATE)
@@ -115,7 +115,7 @@ fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
     let mut w = zinotify::Watcher::from_paths(
         [dir],
         WatchMask::CREATE,
-        FixedWatches::<1, 4096>::fixed(),
+        FixedWatchTable::<1, 4096>::fixed(),
         [0u8; 4096],
     )
     .unwrap()
@@ -148,7 +148,7 @@ fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
 fn full_path_storage_refuses_and_leaves_no_kernel_watch_behind() {
     let dir = TempDir::new("bytes");
     let inotify = Inotify::new().unwrap();
-    let mut table = FixedWatches::<8, 16>::fixed();
+    let mut table = FixedWatchTable::<8, 16>::fixed();
     let err = table
         .add(&inotify, dir.bytes(), WatchMask::CREATE)
         .unwrap_err();
@@ -237,7 +237,7 @@ fn the_watch_limit_is_watch_limit_naming_the_sysctl() {
     lower_limit("max_inotify_watches", 3);
     let dirs: Vec<_> = (0..4).map(|_| TempDir::new("limit")).collect();
     let inotify = Inotify::new().unwrap();
-    let mut table = FixedWatches::<8, 4096>::fixed();
+    let mut table = FixedWatchTable::<8, 4096>::fixed();
     for dir in &dirs[..3] {
         table.add(&inotify, dir.bytes(), WatchMask::CREATE).unwrap();
     }

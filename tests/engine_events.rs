@@ -6,14 +6,14 @@ mod support;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use support::{End, Owned, TempDir, bytes, collect, quiet_after};
-use zinotify::{EventMask, FixedWatches, Inotify, Next, WatchMask, Watcher};
+use zinotify::{EventMask, FixedWatchTable, Inotify, WatchMask, Watcher, WatcherItem};
 
-type Table = FixedWatches<16, 4096>;
+type Table = FixedWatchTable<16, 4096>;
 
 fn watcher(
     paths: &[&[u8]],
     mask: WatchMask,
-) -> Watcher<zinotify::watches::FixedWatchStorage<16, 4096>, [u8; 8192]> {
+) -> Watcher<zinotify::FixedWatchStorage<16, 4096>, [u8; 8192]> {
     Watcher::from_paths(paths.iter().copied(), mask, Table::fixed(), [0u8; 8192])
         .unwrap()
         .config(quiet_after(300))
@@ -251,7 +251,7 @@ fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything()
             terminal: EventMask::empty(),
             ..quiet_after(300)
         })
-        .filter(|_| zinotify::Verdict::Drop);
+        .filter(|_| zinotify::FilterVerdict::Drop);
     for i in 0..max + 10 {
         fs::File::create(dir.join(&i.to_string())).unwrap();
     }
@@ -259,8 +259,8 @@ fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything()
     let mut seen = Vec::new();
     while let Some(next) = w.next() {
         match next.unwrap() {
-            Next::Event(e) => seen.push(Owned::from(&e)),
-            Next::TimedOut => break,
+            WatcherItem::Event(e) => seen.push(Owned::from(&e)),
+            WatcherItem::TimedOut => break,
             other => panic!("{other:?}"),
         }
     }

@@ -9,14 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::{End, TempDir, collect};
 use zinotify::{
-    Batching, EventMask, FixedWatches, Inotify, Next, Verdict, WatchMask, Watcher, WatcherConfig,
+    Batching, EventMask, FilterVerdict, FixedWatchTable, Inotify, WatchMask, Watcher,
+    WatcherConfig, WatcherItem,
 };
 
-type W<F = zinotify::KeepAll> =
-    Watcher<zinotify::watches::FixedWatchStorage<4, 1024>, [u8; 65536], F>;
+type W<F = zinotify::KeepAll> = Watcher<zinotify::FixedWatchStorage<4, 1024>, [u8; 65536], F>;
 
 fn watcher(dir: &TempDir, mask: WatchMask, config: WatcherConfig) -> W {
-    Watcher::from_paths([dir.bytes()], mask, FixedWatches::fixed(), [0u8; 65536])
+    Watcher::from_paths([dir.bytes()], mask, FixedWatchTable::fixed(), [0u8; 65536])
         .unwrap()
         .config(config)
 }
@@ -73,7 +73,7 @@ fn a_timeout_that_passed_while_the_caller_was_busy_hands_out_queued_events_first
     assert_eq!(collect(&mut w, 1).0[0].name, b"b");
 
     // Busy after an idle marker.
-    assert!(matches!(w.next(), Some(Ok(Next::Idle))));
+    assert!(matches!(w.next(), Some(Ok(WatcherItem::Idle))));
     fs::write(dir.join("c"), b"").unwrap();
     std::thread::sleep(busy);
     assert_eq!(collect(&mut w, 1).0[0].name, b"c");
@@ -94,7 +94,7 @@ fn without_idle_markers_only_the_timeout_comes_out() {
     };
     let mut w = watcher(&dir, WatchMask::CREATE, config);
     let start = Instant::now();
-    assert!(matches!(w.next(), Some(Ok(Next::TimedOut))));
+    assert!(matches!(w.next(), Some(Ok(WatcherItem::TimedOut))));
     let elapsed = start.elapsed();
     assert_took_about(elapsed, 500);
 }
@@ -138,7 +138,7 @@ fn an_interrupted_cycle_still_ends_after_one_block() {
         ..WatcherConfig::default()
     };
     let mut w = watcher(&dir, WatchMask::CREATE, config);
-    let (idle, took) = interrupted_late(|| matches!(w.next(), Some(Ok(Next::Idle))));
+    let (idle, took) = interrupted_late(|| matches!(w.next(), Some(Ok(WatcherItem::Idle))));
     took.assert_resumed();
     assert!(idle);
 }
@@ -230,9 +230,9 @@ fn the_filter_drops_events_and_can_stop_the_loop() {
     let dir = TempDir::new("filter");
     let mut w =
         watcher(&dir, WatchMask::CREATE, support::quiet_after(500)).filter(|e| match e.name() {
-            b"stop" => Verdict::Stop,
-            name if name.ends_with(b".tmp") => Verdict::Drop,
-            _ => Verdict::Keep,
+            b"stop" => FilterVerdict::Stop,
+            name if name.ends_with(b".tmp") => FilterVerdict::Drop,
+            _ => FilterVerdict::Keep,
         });
     for name in ["a.tmp", "b", "c.tmp", "stop", "after"] {
         fs::write(dir.join(name), b"").unwrap();
@@ -292,7 +292,7 @@ fn batching_loses_nothing(name: &str, batching: Batching) {
         let mut events = Vec::with_capacity(2 * FILES);
         while events.len() < 2 * FILES {
             match w.next() {
-                Some(Ok(Next::Event(e))) => events.push(support::Owned::from(&e)),
+                Some(Ok(WatcherItem::Event(e))) => events.push(support::Owned::from(&e)),
                 other => {
                     // Let the writer finish, then fail.
                     seen.store(usize::MAX / 2, Ordering::Relaxed);

@@ -7,13 +7,13 @@ mod support;
 use rustix::fd::AsFd;
 use std::fs;
 use support::{TempDir, bytes, collect, kernel_watch_count, quiet_after};
-use zinotify::{EventMask, Inotify, Slot, WatchDescriptor, WatchMask, Watcher, Watches};
+use zinotify::{EventMask, Inotify, WatchDescriptor, WatchEntry, WatchMask, WatchTable, Watcher};
 
 #[test]
 fn adding_a_watched_path_again_returns_its_descriptor_without_a_new_entry() {
     let dir = TempDir::new("dup");
     let inotify = Inotify::new().unwrap();
-    let mut table = Watches::new((vec![Slot::EMPTY; 4], vec![0u8; 1024]));
+    let mut table = WatchTable::new((vec![WatchEntry::EMPTY; 4], vec![0u8; 1024]));
     let wd = table.add(&inotify, dir.bytes(), WatchMask::CREATE).unwrap();
     assert_eq!(
         table.add(&inotify, dir.bytes(), WatchMask::DELETE).unwrap(),
@@ -43,7 +43,7 @@ fn aliases_share_one_descriptor_report_the_first_path_and_go_together() {
     let mut w = Watcher::from_paths(
         [bytes(&file), bytes(&hard), bytes(&soft)],
         WatchMask::MODIFY,
-        zinotify::FixedWatches::<8, 1024>::fixed(),
+        zinotify::FixedWatchTable::<8, 1024>::fixed(),
         [0u8; 4096],
     )
     .unwrap()
@@ -78,9 +78,9 @@ fn aliases_share_one_descriptor_report_the_first_path_and_go_together() {
 fn forgetting_compacts_paths_and_keeps_the_others_intact() {
     let dirs: Vec<_> = (0..5).map(|_| TempDir::new("compact")).collect();
     let inotify = Inotify::new().unwrap();
-    let mut slots = [Slot::EMPTY; 5];
+    let mut slots = [WatchEntry::EMPTY; 5];
     let mut path_bytes = [0u8; 1024];
-    let mut table = Watches::new((&mut slots[..], &mut path_bytes[..]));
+    let mut table = WatchTable::new((&mut slots[..], &mut path_bytes[..]));
     let wds: Vec<_> = dirs
         .iter()
         .map(|d| table.add(&inotify, d.bytes(), WatchMask::CREATE).unwrap())
@@ -115,7 +115,7 @@ fn a_deleted_watch_is_dropped_from_the_table_by_its_ignored() {
     let mut w = Watcher::from_paths(
         [bytes(&sub), parent.bytes()],
         WatchMask::DELETE_SELF | WatchMask::DELETE,
-        zinotify::FixedWatches::<4, 1024>::fixed(),
+        zinotify::FixedWatchTable::<4, 1024>::fixed(),
         [0u8; 4096],
     )
     .unwrap()
@@ -143,16 +143,16 @@ fn a_deleted_watch_is_dropped_from_the_table_by_its_ignored() {
 
 /// A watch the kernel ended (its file deleted) stops counting as soon as its
 /// `IN_IGNORED` was handed out: removing it is `NotWatched`, not a kernel
-/// `EINVAL`, and its slot takes the recreated file even in a full table.
+/// `EINVAL`, and its entry takes the recreated file even in a full table.
 #[test]
-fn a_watch_the_kernel_ended_frees_its_slot_once_its_ignored_is_out() {
+fn a_watch_the_kernel_ended_frees_its_entry_once_its_ignored_is_out() {
     let dir = TempDir::new("readd");
     let file = dir.join("f");
     fs::write(&file, b"").unwrap();
     let mut w = Watcher::from_paths(
         [bytes(&file)],
         WatchMask::DELETE_SELF,
-        zinotify::FixedWatches::<1, 1024>::fixed(),
+        zinotify::FixedWatchTable::<1, 1024>::fixed(),
         [0u8; 4096],
     )
     .unwrap()

@@ -11,10 +11,10 @@ use mio::{Events, Interest, Poll, Token};
 use rustix::fd::AsRawFd;
 use std::time::Duration;
 use support::TempDir;
-use zinotify::adapter::Step;
-use zinotify::{Error, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::sans_io::WatcherStep;
+use zinotify::{Error, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem};
 
-type Flat = Watcher<zinotify::watches::FixedWatchStorage<2, 512>, [u8; 4096]>;
+type Flat = Watcher<zinotify::FixedWatchStorage<2, 512>, [u8; 4096]>;
 
 /// The whole driver: mio's readiness is edge-triggered, so it reads until
 /// the queue is empty before it waits.
@@ -43,26 +43,26 @@ impl MioWatcher {
         }
     }
 
-    fn next(&mut self) -> Option<Next<'_>> {
+    fn next(&mut self) -> Option<WatcherItem<'_>> {
         let step = loop {
             match self.watcher.poll().unwrap() {
-                Step::Read => self.read(),
-                Step::Wait { .. } if !self.drained => self.read(),
-                Step::Wait { timeout, .. } => {
+                WatcherStep::Read => self.read(),
+                WatcherStep::Wait { .. } if !self.drained => self.read(),
+                WatcherStep::Wait { timeout, .. } => {
                     self.poll.poll(&mut self.events, Some(timeout)).unwrap();
                     self.watcher.woke(!self.events.is_empty());
                 }
                 // A mio loop that batches sleeps as the blocking one does.
-                Step::Batch { window, full } => {
+                WatcherStep::Batch { window, full } => {
                     self.watcher.inotify().coalesce(full, window).unwrap()
                 }
                 handed_out => break handed_out,
             }
         };
         match step {
-            Step::Event(found) => Some(self.watcher.hand_out(&found)),
-            Step::Idle => Some(Next::Idle),
-            Step::TimedOut => Some(Next::TimedOut),
+            WatcherStep::Event(found) => Some(self.watcher.hand_out(&found)),
+            WatcherStep::Idle => Some(WatcherItem::Idle),
+            WatcherStep::TimedOut => Some(WatcherItem::TimedOut),
             _ => None,
         }
     }
@@ -85,7 +85,7 @@ fn a_mio_driver_hands_out_events_idles_and_times_out() {
     let watcher = Watcher::from_paths(
         [dir.path()],
         WatchMask::CREATE,
-        FixedWatches::fixed(),
+        FixedWatchTable::fixed(),
         [0u8; 4096],
     )
     .unwrap()
@@ -101,9 +101,9 @@ fn a_mio_driver_hands_out_events_idles_and_times_out() {
     let (mut names, mut idle) = (Vec::new(), 0);
     loop {
         match mio.next() {
-            Some(Next::Event(e)) => names.push(e.name().to_vec()),
-            Some(Next::Idle) => idle += 1,
-            Some(Next::TimedOut) => break,
+            Some(WatcherItem::Event(e)) => names.push(e.name().to_vec()),
+            Some(WatcherItem::Idle) => idle += 1,
+            Some(WatcherItem::TimedOut) => break,
             other => panic!("{other:?}"),
         }
     }

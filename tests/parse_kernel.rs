@@ -5,7 +5,7 @@ mod common;
 
 use common::{OwnedEvent, TempDir, read_until};
 use std::time::Duration;
-use zinotify::event::padded_name_len;
+use zinotify::padded_name_len;
 use zinotify::{EventMask, Events, Inotify, WatchMask};
 
 const TIMEOUT: Duration = Duration::from_secs(5);

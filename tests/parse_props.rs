@@ -1,15 +1,15 @@
 //! Property tests of the parser and encoder. The checks themselves live in
-//! `fuzz/checks.rs`, shared with the fuzz targets; here proptest drives them
+//! `tests/fuzz_checks/mod.rs`, shared with the fuzz targets; here proptest drives them
 //! with inputs shaped to reach every branch.
 
-#[path = "../fuzz/checks.rs"]
+#[path = "fuzz_checks/mod.rs"]
 mod checks;
 
 use checks::Spec;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use zinotify::event::NAME_MAX;
+use zinotify::NAME_MAX;
 use zinotify::{Encoder, EventMask};
 
 /// A valid event: any wd, mask bits and cookie, a 0..=255-byte name with no NUL.

@@ -8,11 +8,13 @@ use std::time::Duration;
 use support::{Owned, TempDir, bytes};
 use tokio::runtime::{Builder, Runtime};
 use zinotify::runtime::tokio::{AsyncTrees, AsyncWatcher};
-use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
-use zinotify::{Batching, FixedWatches, GrowingWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{
+    Batching, FixedWatchTable, GrowingWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem,
+};
+use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 
 type Storage = (
-    zinotify::storage::Growing<zinotify::Slot>,
+    zinotify::storage::Growing<zinotify::WatchEntry>,
     zinotify::storage::Growing<u8>,
 );
 type TestWatcher = Watcher<Storage, Vec<u8>>;
@@ -31,7 +33,7 @@ fn watcher(dir: &TempDir, config: WatcherConfig) -> TestWatcher {
     Watcher::from_paths(
         [dir.path()],
         WatchMask::CREATE | WatchMask::DELETE,
-        GrowingWatches::growing(),
+        GrowingWatchTable::growing(),
         vec![0u8; 4096],
     )
     .unwrap()
@@ -45,11 +47,11 @@ async fn collect(
     let (mut events, mut idle) = (Vec::new(), 0);
     while let Some(next) = watcher.next().await {
         match next.unwrap() {
-            Next::Event(e) => events.push(Owned::from(&e)),
-            Next::Idle => idle += 1,
-            Next::TimedOut => return (events, idle, "timed out"),
-            Next::Terminal(_) => return (events, idle, "terminal"),
-            Next::Stopped(_) => return (events, idle, "stopped"),
+            WatcherItem::Event(e) => events.push(Owned::from(&e)),
+            WatcherItem::Idle => idle += 1,
+            WatcherItem::TimedOut => return (events, idle, "timed out"),
+            WatcherItem::Terminal(_) => return (events, idle, "terminal"),
+            WatcherItem::Stopped(_) => return (events, idle, "stopped"),
         }
     }
     (events, idle, "None before an ending")
@@ -144,7 +146,7 @@ fn cancelled_next_loses_no_event_on(rt: &Runtime, name: &str, batching: Batching
         while names.len() < FILES {
             tokio::select! {
                 next = w.next() => match next {
-                    Some(Ok(Next::Event(e))) => names.push(e.name().to_vec()),
+                    Some(Ok(WatcherItem::Event(e))) => names.push(e.name().to_vec()),
                     other => panic!("{name}: after {} events: {other:?}", names.len()),
                 },
                 () = tokio::time::sleep(Duration::from_micros(100)) => cancelled += 1,
@@ -276,7 +278,7 @@ fn fixed_storage_and_an_array_buffer() {
         let w = Watcher::from_paths(
             [dir.path()],
             WatchMask::CREATE,
-            FixedWatches::<2, 512>::fixed(),
+            FixedWatchTable::<2, 512>::fixed(),
             [0u8; 1024],
         )
         .unwrap()
@@ -284,7 +286,7 @@ fn fixed_storage_and_an_array_buffer() {
         let mut w = AsyncWatcher::new(w).unwrap();
         std::fs::write(dir.path().join("x"), b"").unwrap();
         match w.next().await {
-            Some(Ok(Next::Event(e))) => e.name().to_vec(),
+            Some(Ok(WatcherItem::Event(e))) => e.name().to_vec(),
             other => panic!("{other:?}"),
         }
     });

@@ -9,7 +9,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zinotify::runtime::tokio::AsyncWatcher;
-use zinotify::{Batching, EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{
+    Batching, EventMask, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem,
+};
 
 mod counting;
 
@@ -30,7 +32,7 @@ fn async_watching_allocates_nothing_per_event() {
         let watcher = Watcher::from_paths(
             [&dir],
             WatchMask::CREATE | WatchMask::DELETE,
-            FixedWatches::<2, 1024>::fixed(),
+            FixedWatchTable::<2, 1024>::fixed(),
             [0u8; 16384],
         )
         .unwrap()
@@ -54,24 +56,27 @@ fn async_watching_allocates_nothing_per_event() {
         let counted = rt.block_on(async {
             let mut watcher = AsyncWatcher::new(watcher).unwrap();
             let first = watcher.next().await;
-            assert!(matches!(first, Some(Ok(Next::Event(_)))), "{first:?}");
+            assert!(
+                matches!(first, Some(Ok(WatcherItem::Event(_)))),
+                "{first:?}"
+            );
             // Prove the counter counts on this thread, then start from zero.
             counting::start();
             let (mut received, mut overflows) = (1usize, 0usize);
             while received < EVENTS {
                 match watcher.next().await {
-                    Some(Ok(Next::Event(e))) => {
+                    Some(Ok(WatcherItem::Event(e))) => {
                         received += 1;
                         assert!(e.watch_path.is_some() && !e.name().is_empty());
                     }
-                    Some(Ok(Next::Terminal(e))) => {
+                    Some(Ok(WatcherItem::Terminal(e))) => {
                         // Overflow if the writer outran us: counted, resumed.
                         assert_eq!(e.event.mask, EventMask::Q_OVERFLOW);
                         overflows += 1;
                         received += 1;
                         watcher.get_mut().resume();
                     }
-                    Some(Ok(Next::Idle)) => {}
+                    Some(Ok(WatcherItem::Idle)) => {}
                     other => panic!("unexpected: {other:?}"),
                 }
             }

@@ -7,7 +7,7 @@ mod tree_support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tree_support::*;
-use zinotify::tree::TreeEventKind;
+use zinotify::TreeEventKind;
 use zinotify::{ErrorKind, EventMask, WatchMask};
 
 const QUIET: Duration = Duration::from_millis(150);
@@ -149,7 +149,7 @@ fn renamed_directories_report_their_new_path() {
 fn a_rename_split_across_two_reads_is_paired() {
     let t = TempDir::new("split");
     std::fs::create_dir(t.path().join("a")).unwrap();
-    let mut entries = vec![zinotify::tree::DirEntry::EMPTY; 16];
+    let mut entries = vec![zinotify::DirEntry::EMPTY; 16];
     let mut index = vec![0u32; 33];
     let mut names = vec![0u8; 256];
     // 272 bytes: seven 32-byte CREATEs and the MOVED_FROM fill 256, so the
@@ -645,7 +645,7 @@ fn a_full_table_is_an_error_and_the_tree_stays_consistent() {
     for d in ["a", "b", "c", "d", "e"] {
         std::fs::create_dir(t.path().join(d)).unwrap();
     }
-    let mut entries = vec![zinotify::tree::DirEntry::EMPTY; 3];
+    let mut entries = vec![zinotify::DirEntry::EMPTY; 3];
     let mut index = vec![0u32; 7];
     let mut names = vec![0u8; 256];
     let mut buf = vec![0u8; 4096];
@@ -688,7 +688,7 @@ fn full_name_storage_is_its_own_error_and_the_tree_stays_consistent() {
     // Room for the root's record (its path and two length bytes) and one
     // 60-byte name, not two: plenty of directory slots.
     let capacity = bytes(t.path()).len() + 2 + 100;
-    let mut entries = vec![zinotify::tree::DirEntry::EMPTY; 16];
+    let mut entries = vec![zinotify::DirEntry::EMPTY; 16];
     let mut index = vec![0u32; 33];
     let mut names = vec![0u8; capacity];
     let mut buf = vec![0u8; 4096];
@@ -1007,7 +1007,7 @@ fn a_rescan_with_all_events_does_not_overflow_again() {
 }
 
 /// The two loops agree: time passing is an item of its own (`Idle`, the
-/// flat loop's `Next::Idle`), and `None` means the loop ended: here, once
+/// flat loop's `WatcherItem::Idle`), and `None` means the loop ended: here, once
 /// the only root is gone.
 #[test]
 fn idle_is_an_item_and_none_means_nothing_is_watched() {

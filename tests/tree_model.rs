@@ -1,9 +1,9 @@
 //! Model-based test of the sans-IO tree machine: random sequences of
 //! mkdir, touch, rm -rf, rename, move out, move in and lost events
 //! (overflow), processed in batches of random sizes, against a model
-//! filesystem (`fuzz/tree.rs`, shared with the fuzz target).
+//! filesystem (`tests/fuzz_checks/tree.rs`, shared with the fuzz target).
 
-#[path = "../fuzz/tree.rs"]
+#[path = "fuzz_checks/tree.rs"]
 #[allow(dead_code)] // its fuzz entry point is the corpus replay's
 mod model;
 

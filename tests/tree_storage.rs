@@ -9,10 +9,8 @@ mod tree_support;
 use std::sync::mpsc;
 use std::time::Duration;
 use tree_support::{TempDir, drain, ready, watched};
-use zinotify::tree::{
-    FixedTreeStorage, GrowingTreeStorage, InotifyTree, InotifyTrees, TreeEventKind,
-};
 use zinotify::{ErrorKind, WatchMask};
+use zinotify::{FixedTreeStorage, GrowingTreeStorage, InotifyTree, InotifyTrees, TreeEventKind};
 
 fn assert_send_static<T: Send + 'static>(_: &T) {}
 
@@ -23,7 +21,7 @@ fn run<S, R>(
     ready_tx: mpsc::Sender<()>,
 ) -> std::thread::JoinHandle<String>
 where
-    S: zinotify::tree::TreeStore<Entries: Send, Index: Send, Names: Send> + 'static,
+    S: zinotify::TreeStore<Entries: Send, Index: Send, Names: Send> + 'static,
     R: AsMut<[u8]> + Send + 'static,
 {
     std::thread::spawn(move || {

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tree_support::*;
+use zinotify::TreeEventKind;
 use zinotify::WatchMask;
-use zinotify::tree::TreeEventKind;
 
 #[derive(Clone, Copy, Debug)]
 enum Op {

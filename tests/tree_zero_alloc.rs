@@ -11,9 +11,9 @@ use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Duration;
 use zinotify::WatchMask;
-use zinotify::tree::{
-    DirEntry, FixedTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for,
-    name_bytes_for,
+use zinotify::{
+    DirEntry, FixedTreeStorage, InotifyTrees, TreeEventKind, TreeStorage, TreeStore,
+    tree_index_len_for, tree_name_bytes_for,
 };
 
 #[path = "common/mod.rs"]
@@ -101,7 +101,8 @@ fn recursive_watching_allocates_nothing() {
 
 #[test]
 fn recursive_watching_in_fixed_storage_allocates_nothing() {
-    let storage = FixedTreeStorage::<64, { index_len_for(64) }, { name_bytes_for(64) }>::fixed();
+    let storage =
+        FixedTreeStorage::<64, { tree_index_len_for(64) }, { tree_name_bytes_for(64) }>::fixed();
     assert_eq!(
         counted_scenario("fixed", storage),
         0,
@@ -180,14 +181,14 @@ fn growing_storage_allocates_nothing_in_steady_state() {
     let files: Vec<PathBuf> = dirs.iter().map(|d| d.join("f")).collect();
     let mut buf = vec![0u8; 64 * 1024];
     let mut trees = InotifyTrees::new(
-        zinotify::tree::GrowingTreeStorage::growing(),
+        zinotify::GrowingTreeStorage::growing(),
         &mut buf[..],
         WatchMask::ALL_EVENTS,
     )
     .unwrap();
     trees.add_root(root.bytes()).unwrap();
     assert!(drain(&mut trees, Duration::from_millis(100)).2);
-    let cycle = |trees: &mut InotifyTrees<'_, zinotify::tree::GrowingTreeStorage, &mut [u8]>| {
+    let cycle = |trees: &mut InotifyTrees<'_, zinotify::GrowingTreeStorage, &mut [u8]>| {
         for (dir, file) in dirs.iter().zip(&files) {
             std::fs::create_dir(dir).unwrap();
             std::fs::write(file, b"x").unwrap();
@@ -244,7 +245,7 @@ fn growing_storage_grows_in_log_n_allocations() {
     let before = allocs();
     COUNTING.with(|c| c.set(true));
     let mut trees = InotifyTrees::new(
-        zinotify::tree::GrowingTreeStorage::growing(),
+        zinotify::GrowingTreeStorage::growing(),
         &mut buf[..],
         WatchMask::CREATE,
     )

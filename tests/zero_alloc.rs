@@ -7,7 +7,9 @@
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use zinotify::{Batching, EventMask, FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{
+    Batching, EventMask, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem,
+};
 
 mod counting;
 
@@ -43,7 +45,7 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
             let mut watcher = Watcher::from_paths(
                 paths.iter().copied(),
                 WatchMask::CREATE | WatchMask::DELETE | WatchMask::CLOSE_WRITE,
-                FixedWatches::<8, 4096>::fixed(),
+                FixedWatchTable::<8, 4096>::fixed(),
                 [0u8; 16384],
             )
             .unwrap()
@@ -60,18 +62,18 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
                     watcher.config_mut().batching = Batching::ADAPTIVE;
                 }
                 match watcher.next() {
-                    Some(Ok(Next::Event(e))) => {
+                    Some(Ok(WatcherItem::Event(e))) => {
                         received += 1;
                         assert!(e.watch_path.is_some() && !e.name().is_empty());
                     }
-                    Some(Ok(Next::Terminal(e))) => {
+                    Some(Ok(WatcherItem::Terminal(e))) => {
                         // Overflow if the writer outran us: counted, resumed.
                         assert_eq!(e.event.mask, EventMask::Q_OVERFLOW);
                         overflows += 1;
                         received += 1;
                         watcher.resume();
                     }
-                    Some(Ok(Next::Idle)) => {}
+                    Some(Ok(WatcherItem::Idle)) => {}
                     other => panic!("unexpected: {other:?}"),
                 }
             }

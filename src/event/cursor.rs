@@ -1,5 +1,5 @@
 //! [`Cursor`]: where a loop is in its read buffer, shared by the flat loop
-//! ([`crate::adapter`]) and the tree's driver, so that both frame events,
+//! (`watcher`) and the tree's driver, so that both frame events,
 //! and drop what follows a malformed record, the same way.
 
 use super::{Event, Events, ParseError};
@@ -7,24 +7,8 @@ use super::{Event, Events, ParseError};
 /// The unread part of a read buffer, `buf[pos..end]`, as two offsets: no
 /// borrow, so a loop can hold it across reads and hand out events that
 /// borrow the buffer in between.
-///
-/// ```
-/// use zinotify::event::Cursor;
-/// use zinotify::{Encoder, EventMask};
-///
-/// let mut buf = [0u8; 64];
-/// let mut enc = Encoder::new(&mut buf);
-/// enc.push(1, EventMask::CREATE, 0, b"a").unwrap();
-/// let len = enc.len();
-///
-/// let mut cursor = Cursor::default();
-/// cursor.filled(len);
-/// let (at, event) = cursor.next(&buf).unwrap().unwrap();
-/// assert_eq!((at, event.name), (0, &b"a"[..]));
-/// assert!(cursor.is_empty());
-/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Cursor {
+pub(crate) struct Cursor {
     pos: usize,
     end: usize,
 }
@@ -32,15 +16,9 @@ pub struct Cursor {
 impl Cursor {
     /// A read just put `len` bytes at the start of the buffer.
     #[inline]
-    pub fn filled(&mut self, len: usize) {
+    pub(crate) fn filled(&mut self, len: usize) {
         self.pos = 0;
         self.end = len;
-    }
-
-    /// Whether every event read so far was taken.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.pos >= self.end
     }
 
     /// The next event in `buf` (the buffer the bytes were read into) and
@@ -48,7 +26,10 @@ impl Cursor {
     /// record is an error at its offset in `buf`, and the rest of the read
     /// is dropped: what follows it cannot be framed.
     #[inline]
-    pub fn next<'b>(&mut self, buf: &'b [u8]) -> Option<Result<(usize, Event<'b>), ParseError>> {
+    pub(crate) fn next<'b>(
+        &mut self,
+        buf: &'b [u8],
+    ) -> Option<Result<(usize, Event<'b>), ParseError>> {
         let at = self.pos;
         let mut events = Events::new(buf.get(at..self.end)?);
         match events.next() {
@@ -68,5 +49,28 @@ impl Cursor {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cursor;
+    use crate::{Encoder, EventMask};
+
+    #[test]
+    fn hands_out_each_event_once_with_its_offset() {
+        let mut buf = [0u8; 64];
+        let mut enc = Encoder::new(&mut buf);
+        enc.push(1, EventMask::CREATE, 0, b"a").unwrap();
+        enc.push(2, EventMask::DELETE, 0, b"bc").unwrap();
+        let len = enc.len();
+
+        let mut cursor = Cursor::default();
+        cursor.filled(len);
+        let (at, event) = cursor.next(&buf).unwrap().unwrap();
+        assert_eq!((at, event.name), (0, &b"a"[..]));
+        let (at, event) = cursor.next(&buf).unwrap().unwrap();
+        assert_eq!((at, event.wd, event.name), (32, 2, &b"bc"[..]));
+        assert!(cursor.next(&buf).is_none());
     }
 }

@@ -54,7 +54,7 @@ impl std::error::Error for EncodeError {}
 /// of [`HEADER_LEN`] (`round_event_name_len` in `fs/notify/inotify`).
 ///
 /// ```
-/// use zinotify::event::padded_name_len;
+/// use zinotify::padded_name_len;
 ///
 /// assert_eq!(padded_name_len(0), 0);
 /// assert_eq!(padded_name_len(1), 16);

@@ -1,42 +1,13 @@
 //! The zero-copy event parser: `&[u8]` → [`Event<'a>`]. Pure: no system
 //! calls, no allocation, fuzzed on its own.
 //!
-//! The kernel hands out events as a packed sequence of `struct inotify_event`
-//! records:
-//!
-//! ```text
-//! offset  size  field
-//!      0     4  wd      (i32)  watch descriptor, -1 for a queue overflow
-//!      4     4  mask    (u32)  IN_* bits
-//!      8     4  cookie  (u32)  pairs IN_MOVED_FROM with IN_MOVED_TO
-//!     12     4  len     (u32)  bytes of name that follow, NUL-padded
-//!     16   len  name           NUL-terminated, padded to a multiple of 16
-//! ```
-//!
-//! [`Events`] walks such a buffer and yields one [`Event`] per record, each
-//! borrowing its name from the buffer. It trusts nothing: fields are read
-//! with `from_ne_bytes` (so any alignment works), every length is checked
-//! before it is used, and malformed input is a [`ParseError`] that says what
-//! is wrong and at which byte offset. After an error the iterator is done.
-//!
-//! ```
-//! use zinotify::{EventMask, Events, Encoder};
-//!
-//! let mut buf = [0u8; 64];
-//! let mut enc = Encoder::new(&mut buf);
-//! enc.push(1, EventMask::CREATE, 0, b"hello.txt").unwrap();
-//! let len = enc.len();
-//!
-//! let event = Events::new(&buf[..len]).next().unwrap().unwrap();
-//! assert_eq!(event.name, b"hello.txt");
-//! assert_eq!(event.len, 16); // "hello.txt" + NUL, padded to 16
-//! ```
+//! The record layout is documented on [`Events`].
 
 mod cursor;
 mod encode;
 mod name_end;
 
-pub use cursor::Cursor;
+pub(crate) use cursor::Cursor;
 pub use encode::{EncodeError, Encoder, padded_name_len};
 
 use crate::mask::EventMask;
@@ -170,6 +141,37 @@ impl std::error::Error for ParseError {}
 /// Yields `Ok(Event)` for each well-formed record, then ends; or yields one
 /// `Err(ParseError)` for the first malformed record, then ends. It never
 /// panics and never reads outside the buffer, whatever the bytes.
+///
+/// The kernel hands out events as a packed sequence of `struct inotify_event`
+/// records:
+///
+/// ```text
+/// offset  size  field
+///      0     4  wd      (i32)  watch descriptor, -1 for a queue overflow
+///      4     4  mask    (u32)  IN_* bits
+///      8     4  cookie  (u32)  pairs IN_MOVED_FROM with IN_MOVED_TO
+///     12     4  len     (u32)  bytes of name that follow, NUL-padded
+///     16   len  name           NUL-terminated, padded to a multiple of 16
+/// ```
+///
+/// [`Events`] walks such a buffer and yields one [`Event`] per record, each
+/// borrowing its name from the buffer. It trusts nothing: fields are read
+/// with `from_ne_bytes` (so any alignment works), every length is checked
+/// before it is used, and malformed input is a [`ParseError`] that says what
+/// is wrong and at which byte offset. After an error the iterator is done.
+///
+/// ```
+/// use zinotify::{EventMask, Events, Encoder};
+///
+/// let mut buf = [0u8; 64];
+/// let mut enc = Encoder::new(&mut buf);
+/// enc.push(1, EventMask::CREATE, 0, b"hello.txt").unwrap();
+/// let len = enc.len();
+///
+/// let event = Events::new(&buf[..len]).next().unwrap().unwrap();
+/// assert_eq!(event.name, b"hello.txt");
+/// assert_eq!(event.len, 16); // "hello.txt" + NUL, padded to 16
+/// ```
 ///
 /// ```
 /// use zinotify::{Events, Encoder, EventMask};

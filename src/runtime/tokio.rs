@@ -29,29 +29,29 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use zinotify::runtime::tokio::AsyncWatcher;
-//! use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+//! use zinotify::{FixedWatchTable, WatcherItem, WatchMask, Watcher, WatcherConfig};
 //!
 //! # async fn run() -> Result<(), zinotify::Error> {
 //! let watcher = Watcher::from_paths(["/tmp"], WatchMask::CREATE,
-//!         FixedWatches::<4, 256>::fixed(), vec![0u8; 16384])?
+//!         FixedWatchTable::<4, 256>::fixed(), vec![0u8; 16384])?
 //!     .config(WatcherConfig { timeout: Some(Duration::from_secs(5)), ..WatcherConfig::default() });
 //! let mut watcher = AsyncWatcher::new(watcher)?;
 //! while let Some(next) = watcher.next().await {
 //!     match next? {
-//!         Next::Event(e) => println!("{}", e.name().escape_ascii()),
-//!         Next::Idle => {}
+//!         WatcherItem::Event(e) => println!("{}", e.name().escape_ascii()),
+//!         WatcherItem::Idle => {}
 //!         _ => break,
 //!     }
 //! }
 //! # Ok(()) }
 //! ```
 
-use crate::adapter::{Filter, KeepAll, Next, Step, Watcher};
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::MIN_BUFFER_LEN;
 use crate::inotify::Inotify;
 use crate::tree::{BorrowedTreeStorage, InotifyTrees, TreeEvent, TreeStep, TreeStore};
-use crate::watches::WatchStorage;
+use crate::watch_table::WatchStorage;
+use crate::watcher::{EventFilter, KeepAll, Watcher, WatcherItem, WatcherStep};
 use ::tokio::io::unix::AsyncFd;
 use core::time::Duration;
 use rustix::fd::OwnedFd;
@@ -181,7 +181,7 @@ pub struct AsyncWatcher<T, R, F = KeepAll> {
     ready: Readiness,
 }
 
-impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> AsyncWatcher<T, R, F> {
+impl<T: WatchStorage, R: AsMut<[u8]>, F: EventFilter> AsyncWatcher<T, R, F> {
     /// Drives `watcher` on the current tokio runtime: the descriptor is
     /// registered with its reactor, so this panics outside a runtime, as
     /// tokio's `AsyncFd` does.
@@ -193,25 +193,27 @@ impl<T: WatchStorage, R: AsMut<[u8]>, F: Filter> AsyncWatcher<T, R, F> {
     /// [`Watcher::next`], waiting on the runtime: the next event, idle
     /// marker or ending, borrowing the buffer; `None` once the loop ended.
     /// Cancellation-safe.
-    pub async fn next(&mut self) -> Option<Result<Next<'_>, Error>> {
+    pub async fn next(&mut self) -> Option<Result<WatcherItem<'_>, Error>> {
         match self.drive().await {
-            Ok(Step::Event(found)) => Some(Ok(self.watcher.hand_out(&found))),
-            Ok(Step::Idle) => Some(Ok(Next::Idle)),
-            Ok(Step::TimedOut) => Some(Ok(Next::TimedOut)),
+            Ok(WatcherStep::Event(found)) => Some(Ok(self.watcher.hand_out(&found))),
+            Ok(WatcherStep::Idle) => Some(Ok(WatcherItem::Idle)),
+            Ok(WatcherStep::TimedOut) => Some(Ok(WatcherItem::TimedOut)),
             Ok(_) => None,
             Err(err) => Some(Err(err)),
         }
     }
 
     /// Does what the core asks until it has something to hand out.
-    async fn drive(&mut self) -> Result<Step, Error> {
+    async fn drive(&mut self) -> Result<WatcherStep, Error> {
         loop {
             match self.watcher.poll()? {
-                Step::Read => self.read().await?,
-                Step::Batch { window, full } => batch(self.watcher.inotify(), window, full).await?,
+                WatcherStep::Read => self.read().await?,
+                WatcherStep::Batch { window, full } => {
+                    batch(self.watcher.inotify(), window, full).await?
+                }
                 // Tokio still says "ready": read until WouldBlock first.
-                Step::Wait { .. } if !self.ready.drained => self.read().await?,
-                Step::Wait { timeout, .. } => {
+                WatcherStep::Wait { .. } if !self.ready.drained => self.read().await?,
+                WatcherStep::Wait { timeout, .. } => {
                     let ready = self.ready.wait(Some(timeout)).await?;
                     self.watcher.woke(ready);
                 }
@@ -261,7 +263,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> AsyncTrees<'s, S, R> {
     }
 
     /// [`InotifyTrees::next_event`], waiting on the runtime: the next
-    /// event, [`TreeEventKind::Idle`](crate::tree::TreeEventKind::Idle) when `timeout` (`None`: forever)
+    /// event, [`TreeEventKind::Idle`](crate::TreeEventKind::Idle) when `timeout` (`None`: forever)
     /// passes with nothing to report, `None` once nothing is watched.
     /// Cancellation-safe.
     pub async fn next_event(

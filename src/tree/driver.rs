@@ -1,20 +1,20 @@
 //! The driver: [`InotifyTrees`] and [`InotifyTree`] run the
-//! [`Machine`] against the kernel, through an [`Inotify`], the tree's
+//! [`TreeMachine`] against the kernel, through an [`Inotify`], the tree's
 //! storage and a read buffer, each owned or borrowed as the caller chose.
 
 use super::TreeEventKind;
-use super::list::{DIRENT_BUF, OpenDir, open_dir, read_dir};
+use super::getdents::{DIRENT_BUF, OpenDir, open_dir, read_dir};
 use super::listing::Listing;
-use super::machine::{Backend, DirFilter, Machine, Report};
+use super::machine::{DirFilter, TreeBackend, TreeMachine, TreeReport};
 use super::{BorrowedTreeStorage, RootId, TreeEvent, TreeStore};
-use crate::adapter::Batching;
-use crate::adapter::batch::Rate;
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Cursor, HEADER_LEN, MIN_BUFFER_LEN};
 use crate::inotify::{Inotify, now};
 use crate::mask::EventMask;
 use crate::mask::WatchMask;
 use crate::path::PathBytes;
+use crate::watcher::Batching;
+use crate::watcher::batch::Rate;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
 use core::time::Duration;
@@ -22,7 +22,7 @@ use rustix::fd::AsFd;
 use rustix::fs::inotify;
 use rustix::io::Errno;
 
-/// The kernel as a [`Backend`]: an [`Inotify`] for watches, `getdents64`
+/// The kernel as a [`TreeBackend`]: an [`Inotify`] for watches, `getdents64`
 /// into a fixed 4 KiB buffer for listings.
 pub struct KernelBackend {
     inotify: Inotify,
@@ -44,7 +44,7 @@ impl KernelBackend {
     }
 }
 
-impl Backend for KernelBackend {
+impl TreeBackend for KernelBackend {
     type Dir = OpenDir;
 
     fn add_watch(&mut self, path: &CStr, mask: WatchMask) -> Result<i32, Errno> {
@@ -75,15 +75,195 @@ impl Backend for KernelBackend {
 /// Several directory trees watched recursively through one inotify
 /// instance: PyInotify's `InotifyTrees`.
 ///
-/// See [the module docs](super) for the rules. Storage is the caller's
-/// choice: `S` is the [`TreeStore`] (directories and their names: fixed,
+/// Storage is the caller's choice: `S` is the [`TreeStore`] (directories and their names: fixed,
 /// borrowed or growing, see [`crate::storage`]), `R` the buffer events are
 /// read into (an array, a `Vec`, or `&mut [u8]`). With owned storage and
 /// buffer the tree is `'static` and can be moved into a thread.
 ///
+/// [`InotifyTree`] watches one tree, [`InotifyTrees`] several through one
+/// inotify instance. Both are a thin driver around [`TreeMachine`], a sans-IO
+/// state machine that is fed kernel events and directory listings and asks
+/// a [`TreeBackend`] to add and remove watches: the tests run the same machine
+/// against a model filesystem, and the fuzz target feeds it arbitrary
+/// events.
+///
+/// # The rules
+///
+/// - **Watch, then list.** A new directory (created, or moved in from
+///   outside) gets its watch first, then is listed with `getdents64`; what
+///   the listing finds is reported as [`TreeEventKind::Synthetic`]
+///   `IN_CREATE` events (`IN_ISDIR` for directories), and its
+///   subdirectories are watched and listed in turn. A file created before
+///   the watch existed is never missed; it may be reported twice (once
+///   from the listing, once from the kernel).
+/// - **Compact table.** Each directory is (parent, own name): a 16-byte
+///   [`DirEntry`], its name in the name storage, and two `u32` index cells
+///   (24 bytes plus the name; see [Storage and sizing](#storage-and-sizing)). A full path is
+///   built, into a fixed `PATH_MAX` buffer, only when an event needs it.
+/// - **Renames in O(1).** `IN_MOVED_FROM` and `IN_MOVED_TO` are paired by
+///   cookie in a small bounded list (8 renames; a pair split across two
+///   reads included); the moved directory's own `IN_MOVE_SELF`, which the
+///   kernel queues right after, names the watch, and that one entry is
+///   re-parented. Events inside the renamed directory, and its
+///   `IN_MOVE_SELF`, carry the new path. A directory moved out of the tree
+///   (no `IN_MOVED_TO` before its `IN_MOVE_SELF`) has its subtree's watches
+///   removed; one moved in from outside is watched and listed like a new
+///   one. More renames in flight than the list holds (a rename burst)
+///   never cost a rescan: the oldest waiting rename is settled (where it
+///   landed is watched as new, and a late `IN_MOVE_SELF` still follows it).
+/// - **Paths can be stale; watches cannot.** Events are handled after the
+///   fact: by then a directory's path may name another directory
+///   (`mv logs logs.1; mkdir logs`). The tree asks the kernel whether a
+///   path still leads to the expected watch (`inotify_add_watch` returns
+///   the existing descriptor: one path lookup) only where the answer
+///   matters: before watching a new child an event names in a directory
+///   other than a root, when a child an event named has vanished, when a
+///   directory turns up at a second path, and for a rename pairing only
+///   while the table may be ahead of the queue (after a rescan, until a
+///   read finds the queue empty). Otherwise a pairing is trusted: the
+///   kernel queues a rename's three events together. A directory found
+///   stale is listed again once its path leads to it (the rename queued
+///   behind is applied), looked at after each batch while events are
+///   queued; a directory that a listing finds watched elsewhere follows
+///   its rename when that rename's `IN_MOVE_SELF` comes. Only when no
+///   event is left and a path is still stale (a rename the kernel never
+///   showed this tree, e.g. inside a directory not watched yet) comes the
+///   bounded fallback, [`TreeEventKind::Relisted`]: the nearest ancestor
+///   still at its path is listed again (one level further up each time it
+///   is needed, that subtree only, never the whole tree) and a watched
+///   directory found there under another name is followed; one not found
+///   even below its root is dropped. Log rotation and rename bursts, which
+///   the kernel's queue holds, cost neither a rescan nor a fallback.
+/// - **Removal.** `IN_IGNORED` removes the entry (reported as a
+///   [`TreeEventKind::Kernel`] event with `IN_IGNORED`, whatever the mask).
+///   A root deleted, moved away, or unmounted is reported as
+///   [`TreeEventKind::RootGone`] and that root ends; the others go on.
+/// - **Overflow.** [`TreeEventKind::Overflow`] is reported, then (the only
+///   time the whole tree is read again) every directory is listed again: directories that appeared are watched and
+///   reported (synthetic `IN_CREATE`, with their contents), renames lost in
+///   the overflow are followed (the watch descriptor says where a directory
+///   went), vanished directories are dropped, and
+///   [`TreeEventKind::Rescanned`] says it is done. Files created in known
+///   directories during the overflow cannot be told apart from old ones:
+///   re-examine what matters after `Rescanned`.
+/// - **Symlinks are never followed** below the root: `d_type` (and
+///   `statat(AT_SYMLINK_NOFOLLOW)` for `DT_UNKNOWN`) decides what is a
+///   directory, watches are added with `IN_ONLYDIR | IN_DONT_FOLLOW` on
+///   paths without a trailing slash, listings opened with
+///   `O_DIRECTORY | O_NOFOLLOW`. The root itself is the path the user
+///   named and is followed if it is a symlink, as inotifywait does. A
+///   directory reached twice (a bind mount) is watched once: the second is
+///   reported as [`TreeEventKind::Skipped`] with `EEXIST`.
+/// - **Our own listing does not flood the queue.** Listing a directory
+///   makes the kernel queue `IN_OPEN`, `IN_ACCESS` and `IN_CLOSE_NOWRITE`
+///   on its watch and its parent's. So a walk adds its watches without
+///   those three bits, and gives every watch its full mask again
+///   (`inotify_add_watch` once more) only when the walk has listed
+///   everything; a rescan first lowers every watch the same way. What the
+///   user still sees: for a directory created (or moved in) later, its
+///   parent's watch reports our opening and reading it (`OPEN`, `ACCESS`,
+///   `CLOSE_NOWRITE` with `ISDIR` and its name), as with inotifywait; and
+///   events of those three kinds inside a walked subtree are not reported
+///   while the walk runs.
+/// - **Excluding directories.** [`InotifyTrees::set_dir_filter`] lets the
+///   caller veto a directory, by its full path, before it is watched
+///   (`inotifywait --exclude`): it is then neither watched nor listed, and
+///   nothing inside it is reported. The filter is asked when a directory
+///   is found (set-up, creation, move-in, a rescan's listing), not again
+///   when it or an ancestor is renamed inside the tree.
+/// - **Masks.** The user's mask filters what is reported; `IN_CREATE`,
+///   `IN_MOVED_FROM`, `IN_MOVED_TO`, `IN_DELETE_SELF`, `IN_MOVE_SELF`,
+///   `IN_ONLYDIR` and `IN_DONT_FOLLOW` are added silently. `IN_IGNORED`,
+///   `IN_UNMOUNT` and overflows are always reported.
+/// - **Errors mid-walk.** A directory that vanished is skipped silently
+///   (its parent's events say why). One that cannot be watched or listed
+///   (`EACCES`, a path longer than `PATH_MAX`) is reported as
+///   [`TreeEventKind::Skipped`] and left unwatched. The watch limit and a
+///   full table are `Err` items ([`ErrorKind::WatchLimit`] names the sysctl;
+///   [`ErrorKind::TableFull`] the capacity in directories,
+///   [`ErrorKind::PathStorageFull`] the name storage's in bytes); the
+///   directory is left unwatched and the walk goes on. The table is
+///   consistent after each.
+///
+/// [`ErrorKind::WatchLimit`]: crate::ErrorKind::WatchLimit
+/// [`ErrorKind::TableFull`]: crate::ErrorKind::TableFull
+/// [`ErrorKind::PathStorageFull`]: crate::ErrorKind::PathStorageFull
+///
+/// # Known limits
+///
+/// - **Paths between unseen renames.** A rename inside a directory that is
+///   not watched yet (just created or moved in, its listing still queued
+///   behind the events) queues no event at all, so the paths a watched
+///   directory had between such renames are information the kernel never
+///   gives. Its events from that time, and those of its subdirectories
+///   deleted or moved out meanwhile, are reported under the path the tree
+///   finds it at: after `mv t/a/a t/b/sub/a; rm -r t/b/sub/a/a; mv t/b/sub t/b/x/a`
+///   (`t/a/a` watched, `t/b` moved in just before, all before the tree
+///   reads), the `rm`'s `IN_DELETE_SELF` is reported as `t/b/x/a/a/a/`, a
+///   path that never existed. The set of watched directories is still
+///   right once the events are read.
+/// - **Files created during an overflow** in known directories cannot be
+///   told from older ones (see **Overflow** above).
+///
+/// # Storage and sizing
+///
+/// A tree keeps, per directory, a 16-byte [`DirEntry`] (watch descriptor,
+/// parent, where its name is, flags, child count), two `u32` index cells
+/// (a hash index from watch descriptor to entry, kept at least twice as
+/// long as the entries), and its name's bytes (at least 4; a root's whole
+/// path and 2). That is [`TREE_BYTES_PER_DIR`] = 24 bytes plus the name. The
+/// storage is a [`TreeStorage`], of one of three kinds (see
+/// [`crate::storage`]):
+///
+/// - **growing** ([`GrowingTreeStorage`], `std`): starts empty and grows
+///   the entries (the index with them, rehashed, twice as long) or the
+///   names by an eighth (at least 16 entries or 256 bytes) whenever they
+///   are full, during set-up or hours later, up to an optional cap
+///   ([`TreeStorage::growing_up_to`]). Its allocations double, so it
+///   allocates O(log n) times; only the cells handed to the table are
+///   written, so resident memory follows the tree: what the directories
+///   use plus at most an eighth. The right choice unless there is no
+///   heap.
+/// - **fixed** ([`FixedTreeStorage`]): capacities chosen at build time,
+///   inside the value, `const`, `no_std`; [`tree_index_len_for`] and
+///   [`tree_name_bytes_for`] give the sizes for a number of directories. It
+///   fills its cells as the tree grows and never allocates.
+/// - **borrowed** ([`BorrowedTreeStorage`]): the caller's slices
+///   ([`TreeStorage::new`], [`TreeStorage::vecs`] for the recommended
+///   sizes), used whole from the start.
+///
+/// With fixed or borrowed storage (or growing storage at its cap) a full
+/// table is an `Err` item ([`ErrorKind::TableFull`],
+/// [`ErrorKind::PathStorageFull`]) and the directory is left unwatched.
+///
+/// A fixed tree in a `static` (here behind a `std` mutex; a `no_std`
+/// program uses any cell it has: `tests/nostd`, built and run by CI with no
+/// allocator, keeps one in a `static` cell of its own and watches a tree
+/// with it):
+///
+/// ```
+/// use std::sync::Mutex;
+/// use std::time::Duration;
+/// use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, tree_index_len_for, tree_name_bytes_for};
+/// use zinotify::WatchMask;
+///
+/// type Storage = FixedTreeStorage<256, { tree_index_len_for(256) }, { tree_name_bytes_for(256) }>;
+/// type Tree = InotifyTree<'static, Storage, [u8; 4096]>;
+/// static TREE: Mutex<Option<Tree>> = Mutex::new(None);
+///
+/// let dir = std::env::temp_dir().join(format!("zinotify-static-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("sub")).unwrap();
+/// let mut slot = TREE.lock().unwrap();
+/// let tree = slot.insert(InotifyTree::new(Storage::fixed(), [0; 4096], &dir, WatchMask::CREATE)?);
+/// while tree.next_event(Some(Duration::ZERO)).unwrap()?.kind != TreeEventKind::Ready {}
+/// assert_eq!(tree.len(), 2);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), zinotify::Error>(())
+/// ```
+///
 /// ```
 /// use std::time::Duration;
-/// use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
+/// use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
 /// use zinotify::WatchMask;
 ///
 /// let a = std::env::temp_dir().join(format!("zinotify-trees-doc-a-{}", std::process::id()));
@@ -108,8 +288,19 @@ impl Backend for KernelBackend {
 /// # std::fs::remove_dir_all(&b).unwrap();
 /// # Ok::<(), zinotify::Error>(())
 /// ```
+///
+/// [`DirEntry`]: crate::DirEntry
+/// [`TREE_BYTES_PER_DIR`]: crate::TREE_BYTES_PER_DIR
+/// [`TreeStorage`]: crate::TreeStorage
+/// [`GrowingTreeStorage`]: crate::GrowingTreeStorage
+/// [`TreeStorage::growing_up_to`]: crate::TreeStorage::growing_up_to
+/// [`FixedTreeStorage`]: crate::FixedTreeStorage
+/// [`tree_index_len_for`]: crate::tree_index_len_for
+/// [`tree_name_bytes_for`]: crate::tree_name_bytes_for
+/// [`TreeStorage::new`]: crate::TreeStorage::new
+/// [`TreeStorage::vecs`]: crate::TreeStorage::vecs
 pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut [u8]> {
-    machine: Machine<'s, KernelBackend, S>,
+    machine: TreeMachine<'s, KernelBackend, S>,
     buf: R,
     /// The unread part of the current batch.
     cursor: Cursor,
@@ -127,12 +318,12 @@ pub struct InotifyTrees<'s, S: TreeStore = BorrowedTreeStorage<'s>, R = &'s mut 
 }
 
 /// What [`InotifyTrees::poll`] asks its driver to do: the same steps as the
-/// flat loop's [`Step`](crate::adapter::Step), for a loop of one's own (a
+/// flat loop's [`WatcherStep`](crate::sans_io::WatcherStep), for a loop of one's own (a
 /// runtime, mio): hand out a report, read, let events pile up, or wait.
 #[derive(Debug)]
 pub enum TreeStep {
     /// Hand this out with [`InotifyTrees::hand_out`].
-    Report(Report),
+    Report(TreeReport),
     /// Hand this error out; the tree stays consistent and goes on.
     Error(Error),
     /// Read what is queued without blocking: [`InotifyTrees::fill`].
@@ -169,7 +360,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
         }
         let backend = KernelBackend::new(Inotify::new()?);
         Ok(Self {
-            machine: Machine::new(storage, backend, mask),
+            machine: TreeMachine::new(storage, backend, mask),
             buf,
             cursor: Cursor::default(),
             name: (0, 0),
@@ -188,7 +379,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
         self.batching = batching;
     }
 
-    /// Starts watching the tree at `path` (see [`Machine::add_root`]): the
+    /// Starts watching the tree at `path` (see [`TreeMachine::add_root`]): the
     /// root's watch is added now; it is listed, and its subdirectories
     /// watched, during the following [`next_event`](Self::next_event)
     /// calls, which report [`TreeEventKind::Ready`]
@@ -205,11 +396,11 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
     /// it is still reported, for the caller to filter. Roots are always
     /// watched. Call it before [`add_root`](Self::add_root). When the
     /// filter is asked, and why a rename does not ask it again: see
-    /// [`Machine::set_dir_filter`].
+    /// [`TreeMachine::set_dir_filter`].
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zinotify::tree::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
+    /// use zinotify::{GrowingTreeStorage, InotifyTrees, TreeEventKind};
     /// use zinotify::WatchMask;
     ///
     /// let dir = std::env::temp_dir().join(format!("zinotify-filter-doc-{}", std::process::id()));
@@ -375,7 +566,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
     }
 
     /// The event of a [`TreeStep::Report`], borrowing the tree's buffers.
-    pub fn hand_out(&mut self, report: &Report) -> TreeEvent<'_> {
+    pub fn hand_out(&mut self, report: &TreeReport) -> TreeEvent<'_> {
         let (start, len) = self.name;
         let buf: &[u8] = self.buf.as_mut();
         self.machine.event(report, &buf[start..start + len])
@@ -393,7 +584,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
 
     /// The sans-IO machine inside (paths of every watched directory,
     /// invariants, capacities).
-    pub fn machine(&self) -> &Machine<'s, KernelBackend, S> {
+    pub fn machine(&self) -> &TreeMachine<'s, KernelBackend, S> {
         &self.machine
     }
 
@@ -409,7 +600,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTrees<'s, S, R> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use zinotify::tree::{DirEntry, InotifyTree, TreeEventKind, TreeStorage};
+/// use zinotify::{DirEntry, InotifyTree, TreeEventKind, TreeStorage};
 /// use zinotify::{EventMask, WatchMask};
 ///
 /// let dir = std::env::temp_dir().join(format!("zinotify-tree-doc-{}", std::process::id()));
@@ -485,7 +676,7 @@ impl<'s, S: TreeStore, R: AsMut<[u8]>> InotifyTree<'s, S, R> {
     }
 
     /// The sans-IO machine inside.
-    pub fn machine(&self) -> &Machine<'s, KernelBackend, S> {
+    pub fn machine(&self) -> &TreeMachine<'s, KernelBackend, S> {
         self.trees.machine()
     }
 

@@ -1,8 +1,8 @@
 //! [`Listing`]: a fixed buffer of directory entries found by a listing and
 //! not yet processed.
 //!
-//! A [`Backend`](super::Backend) fills it from `getdents`; the
-//! [`Machine`](super::Machine) drains it, watching each subdirectory and
+//! A [`TreeBackend`](super::TreeBackend) fills it from `getdents`; the
+//! [`TreeMachine`](super::TreeMachine) drains it, watching each subdirectory and
 //! reporting each entry as a synthetic event whose name borrows this buffer.
 //! When it is full the backend stops and resumes the same directory later,
 //! so a directory of any size lists through 4 KiB.

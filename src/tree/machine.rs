@@ -1,6 +1,6 @@
 //! The sans-IO state machine: the table, the pending renames, and the walk
 //! that lists new directories. It never makes a system call itself: it asks
-//! its [`Backend`] (the kernel in [`InotifyTrees`](super::InotifyTrees), a
+//! its [`TreeBackend`] (the kernel in [`InotifyTrees`](super::InotifyTrees), a
 //! model filesystem in the tests and the fuzz target) to add and remove
 //! watches and to list directories, and it is fed parsed kernel events.
 
@@ -20,7 +20,7 @@ mod walk;
 
 /// What the machine needs from the outside world. The kernel
 /// implementation is [`KernelBackend`](super::KernelBackend).
-pub trait Backend {
+pub trait TreeBackend {
     /// An open directory being listed.
     type Dir;
     /// `inotify_add_watch(path, mask)`: the watch descriptor. On a path
@@ -73,10 +73,10 @@ const MOVES: usize = 8;
 const RECHECKS: usize = 16;
 
 /// A report the machine produced: turn it into a [`TreeEvent`] with
-/// [`Machine::event`]. Plain data, so a driver can leave its loop before
+/// [`TreeMachine::event`]. Plain data, so a driver can leave its loop before
 /// borrowing the event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Report {
+pub struct TreeReport {
     kind: TreeEventKind,
     mask: EventMask,
     cookie: u32,
@@ -96,7 +96,7 @@ enum NameAt {
     Scratch,
 }
 
-/// Work left over from one event, done at the next [`Machine::step`].
+/// Work left over from one event, done at the next [`TreeMachine::step`].
 #[derive(Debug)]
 enum Deferred {
     /// A directory could not be watched or listed: report it.
@@ -142,7 +142,7 @@ struct Recheck {
     slot: u32,
     wd: i32,
     /// How many ancestors up the fallback listed, looking for it (see
-    /// [`Machine::end_batch`]).
+    /// [`TreeMachine::end_batch`]).
     climbed: u8,
 }
 
@@ -181,7 +181,7 @@ struct Walk<D> {
     follow: bool,
 }
 
-/// The caller's veto on directories, see [`Machine::set_dir_filter`]:
+/// The caller's veto on directories, see [`TreeMachine::set_dir_filter`]:
 /// given a directory's full path (no trailing slash), `true` to watch it.
 pub type DirFilter<'f> = &'f mut (dyn FnMut(&[u8]) -> bool + Send + Sync);
 
@@ -201,7 +201,7 @@ struct Masks {
 /// event to [`handle`](Self::handle); before reading a new batch of events
 /// call [`end_batch`](Self::end_batch). Every `Some` is one report for the
 /// user, to be turned into a [`TreeEvent`] with [`event`](Self::event).
-pub struct Machine<'s, B: Backend, S: TreeStore = BorrowedTreeStorage<'s>> {
+pub struct TreeMachine<'s, B: TreeBackend, S: TreeStore = BorrowedTreeStorage<'s>> {
     backend: B,
     table: Table<S>,
     masks: Masks,
@@ -253,7 +253,7 @@ enum Lookup {
 }
 
 /// What a watch already in the table, found at a parent's path + a name,
-/// is there ([`Machine::classify`]).
+/// is there ([`TreeMachine::classify`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Found {
     /// That parent's child of that name already.
@@ -287,7 +287,7 @@ enum Child {
     Failed(Error),
 }
 
-impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
+impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
     /// A machine with no roots. `mask` is what the user wants reported;
     /// `IN_ONESHOT`, `IN_MASK_ADD` and `IN_MASK_CREATE` are ignored (they
     /// would break the bookkeeping), `IN_EXCL_UNLINK` is kept.
@@ -590,7 +590,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
 
     /// Turns a report into the event the user sees. `kernel_name` is the
     /// name of the kernel event the report came from (ignored otherwise).
-    pub fn event<'a>(&'a self, report: &Report, kernel_name: &'a [u8]) -> TreeEvent<'a> {
+    pub fn event<'a>(&'a self, report: &TreeReport, kernel_name: &'a [u8]) -> TreeEvent<'a> {
         let name = match report.name {
             NameAt::None => &[][..],
             NameAt::Kernel => kernel_name,
@@ -617,11 +617,17 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
     }
 
     /// A report of the tree's own (no kernel event, so no mask).
-    fn notice(&mut self, slot: u32, kind: TreeEventKind, name: NameAt) -> Report {
+    fn notice(&mut self, slot: u32, kind: TreeEventKind, name: NameAt) -> TreeReport {
         self.report(slot, kind, EventMask::empty(), name)
     }
 
-    fn report(&mut self, slot: u32, kind: TreeEventKind, mask: EventMask, name: NameAt) -> Report {
+    fn report(
+        &mut self,
+        slot: u32,
+        kind: TreeEventKind,
+        mask: EventMask,
+        name: NameAt,
+    ) -> TreeReport {
         let (dir_len, root) = if slot == NONE {
             (0, None)
         } else {
@@ -631,7 +637,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             .then(|| self.table.get(slot).wd)
             .filter(|&wd| wd >= 0)
             .map(WatchDescriptor::from_raw);
-        Report {
+        TreeReport {
             kind,
             mask,
             cookie: 0,
@@ -655,7 +661,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
 
     /// `inotify_add_watch` again on `slot`'s path with `base` (as a root
     /// or a child; the reduced mask to lower it, the full one with
-    /// `IN_MASK_ADD` to raise it: see [`Backend::add_watch`]): the
+    /// `IN_MASK_ADD` to raise it: see [`TreeBackend::add_watch`]): the
     /// kernel's answer, or `None` if the path is too long.
     fn rewatch(&mut self, slot: u32, base: WatchMask) -> Option<Result<i32, Errno>> {
         let mask = self.slot_mask(slot, base);
@@ -691,7 +697,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             Err(child) => return child,
         };
         // OR-ed in: a directory already watched (and raised) keeps its full
-        // mask, with no moment without one (see `Backend::add_watch`).
+        // mask, with no moment without one (see `TreeBackend::add_watch`).
         let mask = self.child_mask(self.masks.reduced) | WatchMask::MASK_ADD;
         let wd = match self.backend.add_watch(c_str(&self.path[..=total]), mask) {
             Ok(wd) => wd,
@@ -890,7 +896,7 @@ impl<'s, B: Backend, S: TreeStore> Machine<'s, B, S> {
             self.masks.full
         };
         // A root is followed (it is the path the user named). OR-ed in, so
-        // the question changes nothing (see `Backend::add_watch`).
+        // the question changes nothing (see `TreeBackend::add_watch`).
         let mask = self.slot_mask(slot, mask) | WatchMask::MASK_ADD;
         match self.backend.add_watch(c_str(&buf[..=len]), mask) {
             Ok(wd) if wd == e.wd => true,

@@ -4,7 +4,7 @@
 //!
 //! The three arrays are the caller's [`TreeStorage`](super::TreeStorage),
 //! each a [`Storage`]: when one is full the table asks it to grow (by the
-//! rule in [`crate::storage`], the index to [`index_len_for`] of the
+//! rule in [`crate::storage`], the index to [`tree_index_len_for`] of the
 //! directories, with a rehash); fixed and borrowed storage say no, and the
 //! table is then full. Nothing else allocates. A full path exists only
 //! while an event needs one: [`Table::path`] writes it into a caller's
@@ -12,7 +12,7 @@
 //! entry, whatever the size of its subtree.
 
 use super::names::{Names, record_len};
-use super::{TreeStore, index_len_for};
+use super::{TreeStore, tree_index_len_for};
 use crate::error::{ErrorKind, PATH_MAX};
 use crate::storage::{Storage, next_step};
 
@@ -297,7 +297,7 @@ impl<S: TreeStore> Table<S> {
 
     /// Grows the entries by a step ([`next_step`]: an eighth, at least
     /// [`FIRST_DIRS`]), within [`capacity`](Self::capacity), and the index
-    /// with them, rehashed, to twice as many cells ([`index_len_for`]).
+    /// with them, rehashed, to twice as many cells ([`tree_index_len_for`]).
     /// Every entry and index cell grown to is written (resident memory), so
     /// small steps keep the cells never used under an eighth; a rehash per
     /// step costs about eight passes over the table in all, small beside
@@ -309,7 +309,7 @@ impl<S: TreeStore> Table<S> {
             return false;
         };
         // Above `dirs` as `capacity()` is below the index's most.
-        let cells = index_len_for(dirs).min(self.index.max_len());
+        let cells = tree_index_len_for(dirs).min(self.index.max_len());
         if cells > self.index.cells().len() {
             if !self.index.grow_to(cells, NONE) {
                 return false;
@@ -642,7 +642,7 @@ mod tests {
     #[test]
     fn an_entry_and_its_index_cells_take_24_bytes() {
         assert_eq!(core::mem::size_of::<DirEntry>(), 16);
-        assert_eq!(super::super::BYTES_PER_DIR, 24);
+        assert_eq!(super::super::TREE_BYTES_PER_DIR, 24);
     }
 
     #[derive(Clone, Debug)]
@@ -745,7 +745,7 @@ mod tests {
     }
 
     /// Name storage never leaks: fixed storage sized for 64 directories
-    /// (the recommended [`name_bytes_for`](super::super::name_bytes_for))
+    /// (the recommended [`tree_name_bytes_for`](super::super::tree_name_bytes_for))
     /// holding 63, through 1 000 000 cycles of a directory created and
     /// removed and of one directory renamed to an ever-new 200-byte name.
     #[test]
@@ -753,8 +753,8 @@ mod tests {
         const DIRS: usize = 64;
         let mut t = Table::new(FixedTreeStorage::<
             DIRS,
-            { super::super::index_len_for(DIRS) },
-            { super::super::name_bytes_for(DIRS) },
+            { super::super::tree_index_len_for(DIRS) },
+            { super::super::tree_name_bytes_for(DIRS) },
         >::fixed());
         let root = t.insert_root(b"/tmp/zinotify-names", 1, 0, false).unwrap();
         let mut wd = 2;
@@ -783,7 +783,7 @@ mod tests {
         }
         assert_eq!(t.len(), DIRS - 1);
         assert_eq!(t.name(mover), &long[..]);
-        assert!(t.names.capacity() == super::super::name_bytes_for(DIRS));
+        assert!(t.names.capacity() == super::super::tree_name_bytes_for(DIRS));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub use common::{TempDir, assert_passed, in_ci, rerun_in_user_namespace};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
-use zinotify::{EventMask, Next, WatchStorage, WatchedEvent, Watcher};
+use zinotify::{EventMask, WatchEvent, WatchStorage, Watcher, WatcherItem};
 
 /// The masks of the events queued on the bare engine: waits up to 2 s for
 /// the first, then takes what one read returns (events the test caused
@@ -40,8 +40,8 @@ pub struct Owned {
     pub watch_path: Option<Vec<u8>>,
 }
 
-impl From<&WatchedEvent<'_>> for Owned {
-    fn from(e: &WatchedEvent<'_>) -> Self {
+impl From<&WatchEvent<'_>> for Owned {
+    fn from(e: &WatchEvent<'_>) -> Self {
         Self {
             wd: e.event.wd,
             mask: e.event.mask,
@@ -64,18 +64,18 @@ pub enum End {
 
 /// Runs `watcher` until it ends or `limit` events came out; counts idle
 /// markers. The caller sets the watcher's timeout so this cannot hang.
-pub fn collect<T: WatchStorage, R: AsMut<[u8]>, F: zinotify::Filter>(
+pub fn collect<T: WatchStorage, R: AsMut<[u8]>, F: zinotify::EventFilter>(
     watcher: &mut Watcher<T, R, F>,
     limit: usize,
 ) -> (Vec<Owned>, usize, End) {
     let (mut events, mut idle) = (Vec::new(), 0);
     while let Some(next) = watcher.next() {
         match next.unwrap() {
-            Next::Event(e) => events.push(Owned::from(&e)),
-            Next::Idle => idle += 1,
-            Next::TimedOut => return (events, idle, End::TimedOut),
-            Next::Terminal(e) => return (events, idle, End::Terminal(Owned::from(&e))),
-            Next::Stopped(e) => return (events, idle, End::Stopped(Owned::from(&e))),
+            WatcherItem::Event(e) => events.push(Owned::from(&e)),
+            WatcherItem::Idle => idle += 1,
+            WatcherItem::TimedOut => return (events, idle, End::TimedOut),
+            WatcherItem::Terminal(e) => return (events, idle, End::Terminal(Owned::from(&e))),
+            WatcherItem::Stopped(e) => return (events, idle, End::Stopped(Owned::from(&e))),
         }
         if events.len() == limit {
             return (events, idle, End::Limit);

@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use zinotify::tree::{
-    DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, index_len_for, name_bytes_for,
+use zinotify::{
+    DirEntry, InotifyTrees, TreeEventKind, TreeStorage, TreeStore, tree_index_len_for,
+    tree_name_bytes_for,
 };
 use zinotify::{Error, EventMask};
 
@@ -27,8 +28,8 @@ impl Store {
     pub fn new(dirs: usize) -> Self {
         Self {
             entries: vec![DirEntry::EMPTY; dirs],
-            index: vec![0; index_len_for(dirs)],
-            names: vec![0; name_bytes_for(dirs)],
+            index: vec![0; tree_index_len_for(dirs)],
+            names: vec![0; tree_name_bytes_for(dirs)],
             buf: vec![0; 64 * 1024],
         }
     }

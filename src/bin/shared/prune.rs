@@ -4,14 +4,14 @@
 //! directory is watched, at set-up and when one appears later, so a pruned
 //! subtree costs no kernel watch at all.
 
-use crate::filter::{Filter, Mode};
+use crate::path_filter::{Mode, PathFilter};
 
-/// The veto handed to the tree ([`zinotify::tree::InotifyTrees::set_dir_filter`]).
+/// The veto handed to the tree ([`zinotify::InotifyTrees::set_dir_filter`]).
 pub struct Prune {
     /// `@path`s, without trailing slashes.
     exclude: Vec<Vec<u8>>,
     /// `--prune`: an exclude filter on the directory's path.
-    regex: Option<Filter>,
+    regex: Option<PathFilter>,
 }
 
 impl Prune {
@@ -30,7 +30,7 @@ impl Prune {
             })
             .collect();
         let regex = regex
-            .map(|(pattern, ignore_case)| Filter::new(pattern, *ignore_case, Mode::Exclude))
+            .map(|(pattern, ignore_case)| PathFilter::new(pattern, *ignore_case, Mode::Exclude))
             .transpose()?;
         Ok(Self { exclude, regex })
     }

@@ -5,9 +5,9 @@
 //!
 //! Arguments are `OsString`s throughout: a path need not be UTF-8.
 
-use crate::filter::Mode;
 use crate::format::Format;
 use crate::getopt;
+use crate::path_filter::Mode;
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;

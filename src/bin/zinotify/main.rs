@@ -7,11 +7,11 @@
 //! Modules: [`args`] parses the command line, [`paths`] gathers the paths ([`prune`]
 //! the directories `-r` leaves out),
 //! [`source`] produces events (flat watches) and
-//! [`tree`] for `-r`, [`filter`] applies `--exclude`/`--include`,
+//! [`tree`] for `-r`, [`path_filter`] applies `--exclude`/`--include`,
 //! [`format`] turns events into lines ([`json`] for `--json`), [`sys`]
 //! holds strftime, [`help`] is the help text. The modules shared with
 //! `zinotifywatch` live in `src/bin/shared/`: [`getopt`], [`paths`],
-//! [`filter`], [`prune`], [`json_text`], [`wait`], and the other `unsafe` ones,
+//! [`path_filter`], [`prune`], [`json_text`], [`wait`], and the other `unsafe` ones,
 //! [`regex`], [`signals`] and [`entry`] (the process entry point, which
 //! calls [`start`]).
 
@@ -23,8 +23,6 @@ mod args;
 #[cfg(not(test))]
 #[path = "../shared/entry.rs"]
 mod entry;
-#[path = "../shared/filter.rs"]
-mod filter;
 mod format;
 #[path = "../shared/getopt.rs"]
 mod getopt;
@@ -32,6 +30,8 @@ mod help;
 mod json;
 #[path = "../shared/json_text.rs"]
 mod json_text;
+#[path = "../shared/path_filter.rs"]
+mod path_filter;
 #[path = "../shared/paths.rs"]
 mod paths;
 #[path = "../shared/prune.rs"]
@@ -47,8 +47,8 @@ mod tree;
 mod wait;
 
 use args::{Command, Options, Output};
-use filter::Filter;
 use format::Line;
+use path_filter::PathFilter;
 use paths::PathList;
 use prune::Prune;
 use source::{Item, Source};
@@ -95,10 +95,10 @@ fn run() -> Result<u8, String> {
         .filter
         .as_ref()
         .map(|f| {
-            Filter::new(&f.pattern, f.ignore_case, f.mode).map_err(|err| {
+            PathFilter::new(&f.pattern, f.ignore_case, f.mode).map_err(|err| {
                 let name = match f.mode {
-                    filter::Mode::Exclude => "--exclude",
-                    filter::Mode::Include => "--include",
+                    path_filter::Mode::Exclude => "--exclude",
+                    path_filter::Mode::Include => "--include",
                 };
                 format!(
                     "invalid {name} regular expression \"{}\": {err}",
@@ -168,7 +168,7 @@ fn run_tree(
     })?;
     let pruning = !prune.is_empty();
     let mut veto = |path: &[u8]| prune.watches(path);
-    let filter: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
+    let filter: Option<zinotify::DirFilter<'_>> = pruning.then_some(&mut veto);
     let mut source = tree::Tree::new(filter, options.watch).map_err(|err| err.to_string())?;
     for path in &list.watch {
         source.add(path).map_err(|err| err.to_string())?;
@@ -226,7 +226,7 @@ struct Printer {
     monitor: bool,
     quiet: u8,
     report: EventMask,
-    filter: Option<Filter>,
+    filter: Option<PathFilter>,
     output: Output,
     timefmt: Option<std::ffi::CString>,
     out: Box<dyn Write>,
@@ -234,7 +234,7 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(options: &Options, filter: Option<Filter>, out: Box<dyn Write>) -> Self {
+    fn new(options: &Options, filter: Option<PathFilter>, out: Box<dyn Write>) -> Self {
         Self {
             monitor: options.monitor,
             quiet: options.quiet,

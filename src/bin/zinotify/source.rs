@@ -6,9 +6,10 @@ use crate::paths::display_path;
 use rustix::fd::BorrowedFd;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::adapter::Step;
+use zinotify::sans_io::WatcherStep;
 use zinotify::{
-    Batching, Error, EventMask, Inotify, Next, Slot, WatchMask, Watcher, WatcherConfig, Watches,
+    Batching, Error, EventMask, Inotify, WatchEntry, WatchMask, WatchTable, Watcher, WatcherConfig,
+    WatcherItem,
 };
 
 /// One thing to tell the user.
@@ -53,7 +54,7 @@ const BUF_LEN: usize = 64 * 1024;
 /// through the library's flat loop ([`Watcher::poll`]) from the main loop's
 /// epoll set.
 pub struct Flat {
-    watcher: Watcher<(Vec<Slot>, Vec<u8>), Vec<u8>>,
+    watcher: Watcher<(Vec<WatchEntry>, Vec<u8>), Vec<u8>>,
     mask: WatchMask,
 }
 
@@ -62,7 +63,7 @@ impl Flat {
     pub fn new(mask: WatchMask, paths: &[Vec<u8>]) -> Result<Self, Error> {
         // Room for each path as displayed (at most one byte longer).
         let bytes = paths.iter().map(|p| p.len() + 1).sum();
-        let table = Watches::new((vec![Slot::EMPTY; paths.len()], vec![0; bytes]));
+        let table = WatchTable::new((vec![WatchEntry::EMPTY; paths.len()], vec![0; bytes]));
         let watcher =
             Watcher::new(Inotify::new()?, table, vec![0; BUF_LEN])?.config(WatcherConfig {
                 // Every event is printed, overflow and unmount too, and the
@@ -107,8 +108,8 @@ impl Source for Flat {
         self.watcher.woke(true);
         loop {
             let found = match self.watcher.poll()? {
-                Step::Event(found) => found,
-                Step::Read => {
+                WatcherStep::Event(found) => found,
+                WatcherStep::Read => {
                     self.watcher.fill(|inotify, buf| {
                         inotify.read_events(buf).map(|e| e.remaining().len())
                     })?;
@@ -117,8 +118,9 @@ impl Source for Flat {
                 // Nothing left to read now: back to the main loop's wait.
                 _ => break,
             };
-            let (Next::Event(event) | Next::Terminal(event) | Next::Stopped(event)) =
-                self.watcher.hand_out(&found)
+            let (WatcherItem::Event(event)
+            | WatcherItem::Terminal(event)
+            | WatcherItem::Stopped(event)) = self.watcher.hand_out(&found)
             else {
                 continue;
             };

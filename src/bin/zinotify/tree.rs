@@ -1,5 +1,5 @@
 //! `-r`: whole trees, on zinotify's recursive watcher
-//! ([`zinotify::tree::InotifyTrees`]).
+//! ([`zinotify::InotifyTrees`]).
 //!
 //! What this gives over inotifywait: a new directory is watched, then
 //! listed, and what the listing finds is printed as `CREATE` (files made
@@ -19,8 +19,8 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use zinotify::tree::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
 use zinotify::{Batching, Error, ErrorKind, EventMask, WatchMask};
+use zinotify::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
 
 /// The read buffer for kernel events.
 pub const BUF_LEN: usize = 64 * 1024;

@@ -1,8 +1,8 @@
 //! The command line, parsed as inotifywatch 3.22 parses it (GNU
 //! `getopt_long`, see [`crate::getopt`]), with its error messages.
 
-use crate::filter::Mode;
 use crate::getopt;
+use crate::path_filter::Mode;
 use crate::stats::{COLUMNS, Sort, SortKey};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;

@@ -7,7 +7,7 @@ use crate::paths::{Roots, display_path};
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 use std::time::Duration;
-use zinotify::tree::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
+use zinotify::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
 use zinotify::{Error, ErrorKind, EventMask, Inotify, WatchMask};
 
 /// Takes one event: watch descriptor, the watch's path as shown (a
@@ -165,7 +165,7 @@ impl<'s> Tree<'s> {
 /// Says why a directory found in the tree is not watched, if that is what
 /// `event` reports (a directory already watched as part of another root is
 /// watched once, silently, as by inotifywatch).
-fn skipped(event: &zinotify::tree::TreeEvent<'_>, notice: &mut dyn FnMut(&str)) {
+fn skipped(event: &zinotify::TreeEvent<'_>, notice: &mut dyn FnMut(&str)) {
     if let TreeEventKind::Skipped { operation, kind } = event.kind {
         if kind != ErrorKind::Os(Errno::EXIST) {
             notice(&format!(

@@ -10,7 +10,7 @@
 //! Modules: [`args`] parses the command line, [`collect`] produces the
 //! events, [`stats`] counts them and lays out the table, [`help`] is the
 //! help text. The rest is shared with `zinotify` (`src/bin/shared/`):
-//! [`getopt`], [`paths`], [`filter`], [`prune`], [`json_text`], [`wait`],
+//! [`getopt`], [`paths`], [`path_filter`], [`prune`], [`json_text`], [`wait`],
 //! and the only `unsafe`, [`regex`], [`signals`] and the process entry
 //! point, `entry`.
 
@@ -22,13 +22,13 @@ mod collect;
 #[cfg(not(test))]
 #[path = "../shared/entry.rs"]
 mod entry;
-#[path = "../shared/filter.rs"]
-mod filter;
 #[path = "../shared/getopt.rs"]
 mod getopt;
 mod help;
 #[path = "../shared/json_text.rs"]
 mod json_text;
+#[path = "../shared/path_filter.rs"]
+mod path_filter;
 #[path = "../shared/paths.rs"]
 mod paths;
 #[path = "../shared/prune.rs"]
@@ -43,7 +43,7 @@ mod wait;
 
 use args::{Command, Options};
 use collect::Collect;
-use filter::Filter;
+use path_filter::PathFilter;
 use paths::PathList;
 use stats::Stats;
 use std::io::{self, Write};
@@ -82,9 +82,9 @@ fn run() -> Result<(), String> {
         .filter
         .as_ref()
         .map(|f| {
-            Filter::new(&f.pattern, f.ignore_case, f.mode).map_err(|_| match f.mode {
-                filter::Mode::Exclude => "Error in `exclude' regular expression.",
-                filter::Mode::Include => "Error in `include' regular expression.",
+            PathFilter::new(&f.pattern, f.ignore_case, f.mode).map_err(|_| match f.mode {
+                path_filter::Mode::Exclude => "Error in `exclude' regular expression.",
+                path_filter::Mode::Include => "Error in `include' regular expression.",
             })
         })
         .transpose()?;
@@ -109,7 +109,7 @@ fn run() -> Result<(), String> {
         let mut prune = prune::Prune::new(&list.exclude, None)?;
         let pruning = !prune.is_empty();
         let mut veto = |path: &[u8]| prune.watches(path);
-        let veto: Option<zinotify::tree::DirFilter<'_>> = pruning.then_some(&mut veto);
+        let veto: Option<zinotify::DirFilter<'_>> = pruning.then_some(&mut veto);
         let mut tree = collect::Tree::new(veto, options.watch).map_err(|e| e.to_string())?;
         for path in &list.watch {
             let shown = String::from_utf8_lossy(path);

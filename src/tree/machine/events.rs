@@ -5,7 +5,7 @@
 
 use super::*;
 
-impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
+impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     pub(super) fn hint(&mut self, slot: u32, wd: i32, parent: u32, name: &[u8]) {
         let mut to_name = ArrayVec::new();
         let _ = to_name.try_extend_from_slice(name);
@@ -74,7 +74,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
 
     /// Handles one kernel event; `Some` is a report for the user. Call it
     /// only when [`step`](Self::step) returned `None`.
-    pub fn handle(&mut self, ev: &Event<'_>) -> Option<Result<Report, Error>> {
+    pub fn handle(&mut self, ev: &Event<'_>) -> Option<Result<TreeReport, Error>> {
         let m = ev.mask;
         if ev.wd == -1 || m.contains(EventMask::Q_OVERFLOW) {
             self.start_rescan();

@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
+impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// After an overflow: every directory is listed again (watches lowered
     /// first, so the rescan does not flood the queue), new ones are watched
     /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
@@ -26,7 +26,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
                 .clear(slot, flag::SEEN | flag::FRESH | flag::UNLISTED);
             let e = *self.table.get(slot);
             // Lowered by replacing the mask: an event lost in the kernel's
-            // moment without one (see `Backend::add_watch`) is found by
+            // moment without one (see `TreeBackend::add_watch`) is found by
             // the listing.
             let Some(answer) = self.rewatch(slot, self.masks.reduced) else {
                 continue;
@@ -57,7 +57,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
 
     /// Does the walk's next piece of work; `Some` is a report for the user,
     /// `None` means there is nothing to do until the next kernel event.
-    pub fn step(&mut self) -> Option<Result<Report, Error>> {
+    pub fn step(&mut self) -> Option<Result<TreeReport, Error>> {
         loop {
             if let Some(d) = self.deferred.take() {
                 return Some(self.run_deferred(d));
@@ -95,7 +95,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         }
     }
 
-    pub(super) fn run_deferred(&mut self, d: Deferred) -> Result<Report, Error> {
+    pub(super) fn run_deferred(&mut self, d: Deferred) -> Result<TreeReport, Error> {
         match d {
             Deferred::Skipped {
                 slot,
@@ -118,7 +118,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     }
 
     /// One piece of listing work; `None` when it produced nothing to report.
-    pub(super) fn list_step(&mut self) -> Option<Result<Report, Error>> {
+    pub(super) fn list_step(&mut self) -> Option<Result<TreeReport, Error>> {
         if let Some((start, len, is_dir)) = self.listing.pop() {
             return self.listed(start, len, is_dir);
         }
@@ -146,7 +146,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
 
     /// Reads the next entries of the directory being listed into the
     /// listing buffer.
-    fn read_more(&mut self) -> Option<Result<Report, Error>> {
+    fn read_more(&mut self) -> Option<Result<TreeReport, Error>> {
         let dir = self.walk.dir.as_mut()?;
         match self.backend.read_dir(dir, &mut self.listing) {
             Ok(false) => None,
@@ -169,7 +169,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
     }
 
     /// Opens `slot` to be listed next.
-    fn open(&mut self, slot: u32) -> Option<Result<Report, Error>> {
+    fn open(&mut self, slot: u32) -> Option<Result<TreeReport, Error>> {
         let e = *self.table.get(slot);
         let Some(len) = self.sys_path(slot) else {
             let kind = TreeEventKind::Skipped {
@@ -245,7 +245,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
         start: usize,
         len: usize,
         is_dir: bool,
-    ) -> Option<Result<Report, Error>> {
+    ) -> Option<Result<TreeReport, Error>> {
         let parent = self.walk.slot;
         if !self.table.used(parent) {
             return None;
@@ -333,7 +333,7 @@ impl<B: Backend, S: TreeStore> Machine<'_, B, S> {
 
     /// After a rescan: drops what was not found again; a root not found is
     /// reported gone.
-    pub(super) fn sweep(&mut self, from: u32) -> Option<Report> {
+    pub(super) fn sweep(&mut self, from: u32) -> Option<TreeReport> {
         for slot in from..self.table.hi() {
             if !self.table.used(slot) || self.table.get(slot).has(flag::SEEN) {
                 continue;

@@ -21,12 +21,12 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 use rustix::fs::{Mode, OFlags};
-use zinotify::tree::{FixedTreeStorage, InotifyTree, TreeEventKind, index_len_for, name_bytes_for};
-use zinotify::{FixedWatches, Next, WatchMask, Watcher, WatcherConfig};
+use zinotify::{FixedTreeStorage, InotifyTree, TreeEventKind, tree_index_len_for, tree_name_bytes_for};
+use zinotify::{FixedWatchTable, WatcherItem, WatchMask, Watcher, WatcherConfig};
 
 /// A tree's fixed storage: 64 directories, their index and names, inside
 /// the value (no heap), `const`-constructible.
-type TreeStore = FixedTreeStorage<64, { index_len_for(64) }, { name_bytes_for(64) }>;
+type TreeStore = FixedTreeStorage<64, { tree_index_len_for(64) }, { tree_name_bytes_for(64) }>;
 /// A recursive watch that owns its storage and its 4 KiB read buffer, so
 /// it can live in a `static` for the whole run.
 type Tree = InotifyTree<'static, TreeStore, [u8; 4096]>;
@@ -152,7 +152,7 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut watcher = Watcher::from_paths(
         [dir.bytes()],
         WatchMask::CREATE,
-        FixedWatches::<4, 512>::fixed(),
+        FixedWatchTable::<4, 512>::fixed(),
         [0u8; 1024],
     )
     .unwrap()
@@ -166,11 +166,11 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut out = Out::new();
     let status = loop {
         match watcher.next() {
-            Some(Ok(Next::Event(event))) => {
+            Some(Ok(WatcherItem::Event(event))) => {
                 let _ = writeln!(out, "{event}");
                 break 0;
             }
-            Some(Ok(Next::Idle)) => continue,
+            Some(Ok(WatcherItem::Idle)) => continue,
             other => {
                 let _ = writeln!(out, "no event: {other:?}");
                 break 1;

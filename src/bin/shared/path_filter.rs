@@ -14,15 +14,16 @@ pub enum Mode {
     Include,
 }
 
-/// An event filter; without one, every event passes.
-pub struct Filter {
+/// Events by their full path (`%w%f`) against one expression; without one,
+/// every event passes.
+pub struct PathFilter {
     regex: Regex,
     mode: Mode,
     // Reused for the NUL-terminated path, so filtering does not allocate.
     scratch: Vec<u8>,
 }
 
-impl Filter {
+impl PathFilter {
     /// Compiles `pattern`; the error is the C library's message.
     pub fn new(pattern: &[u8], ignore_case: bool, mode: Mode) -> Result<Self, String> {
         let pattern =

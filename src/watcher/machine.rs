@@ -1,22 +1,22 @@
-//! [`Core`]: the flat loop as a state machine, and the [`Step`]s it asks for.
+//! [`WatcherCore`]: the flat loop as a state machine, and the [`WatcherStep`]s it asks for.
 
 use super::batch::Rate;
-use super::{Filter, KeepAll, Next, Verdict, WatcherConfig};
+use super::{EventFilter, FilterVerdict, KeepAll, WatcherConfig, WatcherItem};
 use crate::error::Error;
 use crate::event::{Cursor, Event, HEADER_LEN, MIN_BUFFER_LEN};
 use crate::inotify::{WatchDescriptor, add};
 use crate::mask::EventMask;
-use crate::watched::WatchedEvent;
-use crate::watches::{WatchStorage, Watches};
+use crate::watch_event::WatchEvent;
+use crate::watch_table::{WatchStorage, WatchTable};
 use core::time::Duration;
 
-/// What a driver does next, as [`Core::poll`] says.
+/// What a driver does next, as [`WatcherCore::poll`] says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Hand this event out ([`Found::next`]).
-    Event(Found),
+pub enum WatcherStep {
+    /// Hand this event out ([`FoundEvent::next`]).
+    Event(FoundEvent),
     /// Read what is queued into the buffer without blocking, then
-    /// [`Core::read_done`] with the byte count (0 for `EAGAIN`).
+    /// [`WatcherCore::read_done`] with the byte count (0 for `EAGAIN`).
     Read,
     /// Let events pile up for `window` before the read, unless `full`
     /// bytes (the buffer's length) are already queued
@@ -28,7 +28,7 @@ pub enum Step {
         full: usize,
     },
     /// Wait for the descriptor to become readable for at most `timeout`,
-    /// then [`Core::woke`]. `since` is when `timeout` began on the monotonic
+    /// then [`WatcherCore::woke`]. `since` is when `timeout` began on the monotonic
     /// clock, so that an interrupted wait resumes for the time left rather
     /// than starting over (a signal every few hundred milliseconds would
     /// otherwise hold off the idle marker for ever).
@@ -38,9 +38,9 @@ pub enum Step {
         /// How long it may take.
         timeout: Duration,
     },
-    /// Hand out [`Next::Idle`].
+    /// Hand out [`WatcherItem::Idle`].
     Idle,
-    /// Hand out [`Next::TimedOut`]; the loop ended.
+    /// Hand out [`WatcherItem::TimedOut`]; the loop ended.
     TimedOut,
     /// The loop ended: hand out `None`.
     Ended,
@@ -49,7 +49,7 @@ pub enum Step {
 /// An event the core decided to hand out: where it lies in the buffer and
 /// its fields, without a borrow, so a driver can keep going between steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Found {
+pub struct FoundEvent {
     wd: i32,
     mask: EventMask,
     cookie: u32,
@@ -68,12 +68,16 @@ enum Ending {
     Stopped,
 }
 
-impl Found {
+impl FoundEvent {
     /// The event as the user sees it, borrowing the buffer it was read into
     /// and the table (for its watch path).
     #[inline]
-    pub fn next<'a, T: WatchStorage>(&self, buf: &'a [u8], watches: &'a Watches<T>) -> Next<'a> {
-        let event = WatchedEvent {
+    pub fn next<'a, T: WatchStorage>(
+        &self,
+        buf: &'a [u8],
+        watches: &'a WatchTable<T>,
+    ) -> WatcherItem<'a> {
+        let event = WatchEvent {
             event: Event {
                 wd: self.wd,
                 mask: self.mask,
@@ -84,9 +88,9 @@ impl Found {
             watch_path: self.slot.map(|i| watches.path_at(i)),
         };
         match self.ends {
-            None => Next::Event(event),
-            Some(Ending::Terminal) => Next::Terminal(event),
-            Some(Ending::Stopped) => Next::Stopped(event),
+            None => WatcherItem::Event(event),
+            Some(Ending::Terminal) => WatcherItem::Terminal(event),
+            Some(Ending::Stopped) => WatcherItem::Stopped(event),
         }
     }
 }
@@ -97,12 +101,12 @@ impl Found {
 /// ```text
 /// loop {
 ///     match core.poll(buf, watches, clock)? {
-///         Step::Event(found) => return found.next(buf, watches),
-///         Step::Idle | Step::TimedOut => return that,
-///         Step::Ended => return None,
-///         Step::Read => core.read_done(read(buf)?, buf.len()),     // EAGAIN: 0
-///         Step::Batch { window, full } => sleep(window) unless `full` bytes are queued,
-///         Step::Wait { since, timeout } => core.woke(wait(timeout)?, clock),
+///         WatcherStep::Event(found) => return found.next(buf, watches),
+///         WatcherStep::Idle | WatcherStep::TimedOut => return that,
+///         WatcherStep::Ended => return None,
+///         WatcherStep::Read => core.read_done(read(buf)?, buf.len()),     // EAGAIN: 0
+///         WatcherStep::Batch { window, full } => sleep(window) unless `full` bytes are queued,
+///         WatcherStep::Wait { since, timeout } => core.woke(wait(timeout)?, clock),
 ///     }
 /// }
 /// ```
@@ -111,7 +115,7 @@ impl Found {
 /// holds nothing: a driver that stops at any step (a dropped future) loses
 /// no event, and the next call goes on from the same state.
 #[derive(Debug)]
-pub struct Core<F = KeepAll> {
+pub struct WatcherCore<F = KeepAll> {
     cursor: Cursor,
     /// The `IN_IGNORED` handed out last; its entry is dropped on the next
     /// poll, once the caller is done with its watch path.
@@ -137,7 +141,7 @@ pub struct Core<F = KeepAll> {
     filter: F,
 }
 
-impl Core {
+impl WatcherCore {
     /// A loop that starts at `now` (the monotonic clock, for the timeout),
     /// with the default configuration and no filter.
     pub fn new(now: Duration) -> Self {
@@ -158,10 +162,10 @@ impl Core {
     }
 }
 
-impl<F: Filter> Core<F> {
+impl<F: EventFilter> WatcherCore<F> {
     /// The same state with another filter.
-    pub fn with_filter<G: Filter>(self, filter: G) -> Core<G> {
-        Core {
+    pub fn with_filter<G: EventFilter>(self, filter: G) -> WatcherCore<G> {
+        WatcherCore {
             cursor: self.cursor,
             forget: self.forget,
             ended: self.ended,
@@ -185,10 +189,10 @@ impl<F: Filter> Core<F> {
     /// Drops the entries of the `IN_IGNORED` handed out last. It waits for
     /// the next call because the event borrowed its watch path from the
     /// table; by now that borrow has ended. Until then the dead watch would
-    /// still take a slot (a spurious [`TableFull`](crate::ErrorKind::TableFull))
+    /// still take an entry (a spurious [`TableFull`](crate::ErrorKind::TableFull))
     /// and its path would still be found. Drivers call it before changing
     /// the table.
-    pub fn forget_pending<T: WatchStorage>(&mut self, watches: &mut Watches<T>) {
+    pub fn forget_pending<T: WatchStorage>(&mut self, watches: &mut WatchTable<T>) {
         if let Some(wd) = self.forget.take() {
             watches.forget(wd);
         }
@@ -196,7 +200,7 @@ impl<F: Filter> Core<F> {
 
     /// How many table entries stay once the `IN_IGNORED` just handed out
     /// (if any) is processed.
-    pub fn remaining_watches<T: WatchStorage>(&self, watches: &Watches<T>) -> usize {
+    pub fn remaining_watches<T: WatchStorage>(&self, watches: &WatchTable<T>) -> usize {
         let leaving = self.forget.map_or(0, |wd| watches.aliases(wd).count());
         watches.len() - leaving
     }
@@ -224,11 +228,11 @@ impl<F: Filter> Core<F> {
     pub fn poll<T: WatchStorage>(
         &mut self,
         buf: &[u8],
-        watches: &mut Watches<T>,
+        watches: &mut WatchTable<T>,
         clock: &mut impl FnMut() -> Duration,
-    ) -> Result<Step, Error> {
+    ) -> Result<WatcherStep, Error> {
         if self.ended {
-            return Ok(Step::Ended);
+            return Ok(WatcherStep::Ended);
         }
         self.forget_pending(watches);
         while let Some(parsed) = self.cursor.next(buf) {
@@ -239,25 +243,25 @@ impl<F: Filter> Core<F> {
                     self.forget = Some(WatchDescriptor::from_raw(found.wd));
                 }
                 self.ended = found.ends.is_some();
-                return Ok(Step::Event(found));
+                return Ok(WatcherStep::Event(found));
             }
         }
         if self.readable {
             return Ok(match self.window.take() {
-                Some(window) => Step::Batch {
+                Some(window) => WatcherStep::Batch {
                     window,
                     full: buf.len(),
                 },
-                None => Step::Read,
+                None => WatcherStep::Read,
             });
         }
         if core::mem::take(&mut self.quiet) {
             if self.times_out {
                 self.ended = true;
-                return Ok(Step::TimedOut);
+                return Ok(WatcherStep::TimedOut);
             }
             if self.config.yield_idle {
-                return Ok(Step::Idle);
+                return Ok(WatcherStep::Idle);
             }
         }
         Ok(self.wait(clock))
@@ -265,7 +269,7 @@ impl<F: Filter> Core<F> {
 
     /// How long to wait for the descriptor: a cycle of
     /// [`WatcherConfig::block`], cut short by the timeout.
-    fn wait(&mut self, clock: &mut impl FnMut() -> Duration) -> Step {
+    fn wait(&mut self, clock: &mut impl FnMut() -> Duration) -> WatcherStep {
         let block = self.config.block;
         // One clock read per wake-up: it is the start of the wait (which an
         // interrupted wait resumes from) and, with a timeout, the time the
@@ -288,7 +292,7 @@ impl<F: Filter> Core<F> {
             None => (block, false),
         };
         self.times_out = times_out;
-        Step::Wait {
+        WatcherStep::Wait {
             since: now,
             timeout,
         }
@@ -327,35 +331,35 @@ impl<F: Filter> Core<F> {
         &mut self,
         at: usize,
         event: &Event<'_>,
-        watches: &mut Watches<T>,
-    ) -> Option<Found> {
+        watches: &mut WatchTable<T>,
+    ) -> Option<FoundEvent> {
         let always = event
             .mask
             .intersects(EventMask::Q_OVERFLOW | EventMask::UNMOUNT);
         let slot = watches.slot_of(event.wd);
         let verdict = if always {
-            Verdict::Keep
+            FilterVerdict::Keep
         } else {
             let watch_path = slot.map(|i| watches.path_at(i));
-            self.filter.check(&WatchedEvent {
+            self.filter.check(&WatchEvent {
                 event: *event,
                 watch_path,
             })
         };
         let ends = match verdict {
-            Verdict::Drop => {
+            FilterVerdict::Drop => {
                 if event.mask.contains(EventMask::IGNORED) {
                     watches.forget(WatchDescriptor::from_raw(event.wd));
                 }
                 return None;
             }
-            Verdict::Stop => Some(Ending::Stopped),
-            Verdict::Keep => event
+            FilterVerdict::Stop => Some(Ending::Stopped),
+            FilterVerdict::Keep => event
                 .mask
                 .intersects(self.config.terminal)
                 .then_some(Ending::Terminal),
         };
-        Some(Found {
+        Some(FoundEvent {
             wd: event.wd,
             mask: event.mask,
             cookie: event.cookie,

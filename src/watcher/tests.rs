@@ -2,10 +2,10 @@
 //! checked. The drivers' tests (tests/engine_loop.rs, tests/tokio_loop.rs)
 //! run the same core against real events.
 
-use super::{Batching, Core, Next, Step, WatcherConfig};
+use super::{Batching, WatcherConfig, WatcherCore, WatcherItem, WatcherStep};
 use crate::event::Encoder;
 use crate::mask::EventMask;
-use crate::watches::FixedWatches;
+use crate::watch_table::FixedWatchTable;
 use core::time::Duration;
 
 const MS: Duration = Duration::from_millis(1);
@@ -17,8 +17,8 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     enc.push(1, EventMask::CREATE, 0, b"a").unwrap();
     enc.push(1, EventMask::UNMOUNT, 0, b"").unwrap();
     let len = enc.len();
-    let mut watches = FixedWatches::<2, 64>::fixed();
-    let mut core = Core::new(Duration::ZERO);
+    let mut watches = FixedWatchTable::<2, 64>::fixed();
+    let mut core = WatcherCore::new(Duration::ZERO);
     *core.config_mut() = WatcherConfig {
         block: 10 * MS,
         timeout: Some(25 * MS),
@@ -32,7 +32,7 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     let step = core.poll(&buf, &mut watches, &mut clock).unwrap();
     assert_eq!(
         step,
-        Step::Wait {
+        WatcherStep::Wait {
             since: Duration::ZERO,
             timeout: 10 * MS
         }
@@ -40,24 +40,27 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     core.woke(true, &mut clock);
     assert_eq!(
         core.poll(&buf, &mut watches, &mut clock).unwrap(),
-        Step::Read
+        WatcherStep::Read
     );
     core.read_done(len, buf.len());
-    let Step::Event(found) = core.poll(&buf, &mut watches, &mut clock).unwrap() else {
+    let WatcherStep::Event(found) = core.poll(&buf, &mut watches, &mut clock).unwrap() else {
         panic!("no event")
     };
-    let Next::Event(e) = found.next(&buf, &watches) else {
+    let WatcherItem::Event(e) = found.next(&buf, &watches) else {
         panic!()
     };
     assert_eq!((e.name(), e.watch_path), (&b"a"[..], None));
     // A terminal event is handed out, then the loop has ended.
-    let Step::Event(found) = core.poll(&buf, &mut watches, &mut clock).unwrap() else {
+    let WatcherStep::Event(found) = core.poll(&buf, &mut watches, &mut clock).unwrap() else {
         panic!("no event")
     };
-    assert!(matches!(found.next(&buf, &watches), Next::Terminal(_)));
+    assert!(matches!(
+        found.next(&buf, &watches),
+        WatcherItem::Terminal(_)
+    ));
     assert_eq!(
         core.poll(&buf, &mut watches, &mut clock).unwrap(),
-        Step::Ended
+        WatcherStep::Ended
     );
 
     // Resumed at 5 ms: a short read means the queue was empty, so the next
@@ -67,12 +70,12 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     let mut clock = || t;
     assert!(matches!(
         core.poll(&buf, &mut watches, &mut clock).unwrap(),
-        Step::Wait { .. }
+        WatcherStep::Wait { .. }
     ));
     core.woke(false, &mut clock);
     assert_eq!(
         core.poll(&buf, &mut watches, &mut clock).unwrap(),
-        Step::Idle
+        WatcherStep::Idle
     );
     // The last cycle is cut to what is left of the timeout (25 ms from 5).
     t = 25 * MS;
@@ -80,7 +83,7 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     let step = core.poll(&buf, &mut watches, &mut clock).unwrap();
     assert_eq!(
         step,
-        Step::Wait {
+        WatcherStep::Wait {
             since: t,
             timeout: 5 * MS
         }
@@ -88,11 +91,11 @@ fn a_cycle_reads_hands_out_then_idles_and_times_out() {
     core.woke(false, &mut clock);
     assert_eq!(
         core.poll(&buf, &mut watches, &mut clock).unwrap(),
-        Step::TimedOut
+        WatcherStep::TimedOut
     );
     assert_eq!(
         core.poll(&buf, &mut watches, &mut clock).unwrap(),
-        Step::Ended
+        WatcherStep::Ended
     );
 }
 
@@ -104,8 +107,8 @@ fn adaptive_batching_waits_only_under_load() {
         enc.push(1, EventMask::CREATE, 0, b"f").unwrap();
     }
     let len = enc.len();
-    let mut watches = FixedWatches::<2, 64>::fixed();
-    let mut core = Core::new(Duration::ZERO);
+    let mut watches = FixedWatchTable::<2, 64>::fixed();
+    let mut core = WatcherCore::new(Duration::ZERO);
     *core.config_mut() = WatcherConfig {
         batching: Batching::Adaptive {
             threshold: 1000,
@@ -114,27 +117,27 @@ fn adaptive_batching_waits_only_under_load() {
         ..WatcherConfig::default()
     };
     let mut t = Duration::from_secs(10);
-    let mut drain = |core: &mut Core, t: Duration| {
+    let mut drain = |core: &mut WatcherCore, t: Duration| {
         let mut clock = || t;
         core.woke(true, &mut clock);
         let first = core.poll(&buf, &mut watches, &mut clock).unwrap();
-        if first != Step::Read {
+        if first != WatcherStep::Read {
             assert_eq!(
                 core.poll(&buf, &mut watches, &mut clock).unwrap(),
-                Step::Read
+                WatcherStep::Read
             );
         }
         core.read_done(len, buf.len());
-        while let Step::Event(_) = core.poll(&buf, &mut watches, &mut clock).unwrap() {}
+        while let WatcherStep::Event(_) = core.poll(&buf, &mut watches, &mut clock).unwrap() {}
         first
     };
     // After a long quiet spell: read at once.
-    assert_eq!(drain(&mut core, t), Step::Read);
+    assert_eq!(drain(&mut core, t), WatcherStep::Read);
     // 10 events in the last 2 ms (5000/s, above 1000/s): wait for more.
     t += 2 * MS;
     let full = buf.len();
-    assert_eq!(drain(&mut core, t), Step::Batch { window: MS, full });
+    assert_eq!(drain(&mut core, t), WatcherStep::Batch { window: MS, full });
     // 10 events in the last second (10/s): read at once again.
     t += Duration::from_secs(1);
-    assert_eq!(drain(&mut core, t), Step::Read);
+    assert_eq!(drain(&mut core, t), WatcherStep::Read);
 }

@@ -1,88 +1,6 @@
 //! A bounded, heap-free table of flat watches: watch descriptor ↔ path.
 //!
-//! The engine hands out bare [`WatchDescriptor`]s; [`Watches`] remembers which
-//! path each one was added for, so an event comes out with its watch path
-//! ([`WatchedEvent`]), as PyInotify's `(header, type_names, watch_path,
-//! filename)`.
-//!
-//! ## Storage
-//!
-//! The table keeps an array of [`Slot`]s (one per watched path) and a byte
-//! array that holds the paths back to back, each in a
-//! [`Storage`](crate::storage) of the caller's choice:
-//!
-//! - fixed, sized at build time, usable in a `static` (the constructor is
-//!   `const`): [`FixedWatches`];
-//! - growing (feature `std`): [`GrowingWatches`], which starts empty and
-//!   doubles when full, up to an optional cap;
-//! - borrowed `&mut [Slot]` and `&mut [u8]`, or a `Vec`/`Box<[_]>` the
-//!   caller sized, used whole and never grown.
-//!
-//! ```
-//! use std::sync::Mutex;
-//! use zinotify::{FixedWatches, GrowingWatches, Inotify, Slot, Watches, WatchMask};
-//!
-//! // Build-time capacity, in a static: 64 paths, 8 KiB of path bytes.
-//! static TABLE: Mutex<FixedWatches<64, 8192>> = Mutex::new(FixedWatches::fixed());
-//!
-//! // Grows as paths are added.
-//! let mut growing = GrowingWatches::growing();
-//!
-//! // The caller's slices, used as they are.
-//! let (mut slots, mut bytes) = ([Slot::EMPTY; 4], [0u8; 1024]);
-//! let mut borrowed = Watches::new((&mut slots[..], &mut bytes[..]));
-//!
-//! let inotify = Inotify::new()?;
-//! let tmp = std::env::temp_dir();
-//! let wd = TABLE.lock().unwrap().add(&inotify, &tmp, WatchMask::CREATE)?;
-//! assert_eq!(growing.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
-//! assert_eq!(borrowed.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
-//! assert_eq!(growing.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
-//! # Ok::<(), zinotify::Error>(())
-//! ```
-//!
-//! ## Rules
-//!
-//! - **A path already in the table** gets no second entry: [`Watches::add`]
-//!   still calls `inotify_add_watch` (so, as with the bare system call, the
-//!   watch's mask is *replaced* by the new one unless
-//!   [`WatchMask::MASK_ADD`]), and returns the descriptor the kernel gives,
-//!   which is the existing one while the path names the same inode. If the
-//!   path now names another inode (the directory was replaced), that is a new
-//!   watch with a new entry. Adding costs one system call and a binary
-//!   search: the table is not scanned, so adding many paths stays fast.
-//! - **Aliases**: two paths can reach the same inode (a hard link, a symlink,
-//!   `dir` and `dir/.`); the kernel then returns the same descriptor and
-//!   *replaces* the watch's mask with the new one (unless
-//!   [`WatchMask::MASK_ADD`]). The table **keeps every alias**: each path
-//!   stays findable with [`Watches::wd`], and [`Watches::aliases`] lists them.
-//!   Events are reported with the **first** path added for that descriptor
-//!   ([`Watches::path`]). Removing any alias removes the kernel's one watch,
-//!   hence all aliases.
-//! - **Removal** takes two steps, like the kernel's: [`Watches::remove`] asks
-//!   the kernel to drop the watch, and the entry stays (so events still queued
-//!   for it keep their path) until its `IN_IGNORED` event is handed to
-//!   [`Watches::forget`]. The [`Watcher`](crate::Watcher) loop does that
-//!   itself, after the `IN_IGNORED` event was handed out. A removed path is
-//!   no longer found by [`Watches::wd`], so it can be added again at once.
-//! - **Full**: a table whose storage cannot grow (fixed or borrowed, or
-//!   growing at its cap) refuses a path with [`ErrorKind::TableFull`] (no
-//!   slot left) or [`ErrorKind::PathStorageFull`] (no room for its bytes),
-//!   and leaves the table and the kernel as they were. A path that is not in
-//!   the table is refused before any system call. A path that is (found by a
-//!   scan, only when full) is re-added; if the kernel then hands out a *new*
-//!   watch (the path names another inode now), it cannot be recorded and is
-//!   removed again (`inotify_rm_watch`), so no watch leaks; its `IN_IGNORED`
-//!   then comes out with no watch path.
-//! - **Descriptor reuse**: the kernel numbers watches cyclically, so a
-//!   number comes back only after about 2³¹ watches were added. Until then
-//!   an `IN_IGNORED` always belongs to the entries recorded under its
-//!   number; after a wrap-around, a watch removed and a new one given the
-//!   same number before the old `IN_IGNORED` was forgotten would share
-//!   entries, as they share the number in the kernel's events.
-//! - **Costs**: resolving an event and adding are a binary search over the
-//!   slots; [`Watches::wd`], removal by path and [`Watches::forget`] are
-//!   linear in the table's size (they are rare).
+//! The table is documented on [`WatchTable`].
 
 use crate::error::{Error, ErrorKind, Operation};
 use crate::event::Event;
@@ -92,14 +10,15 @@ use crate::path::PathBytes;
 #[cfg(feature = "std")]
 use crate::storage::Growing;
 use crate::storage::{Fixed, Storage, grow};
-use crate::watched::WatchedEvent;
+use crate::watch_event::WatchEvent;
 
-/// One entry of a [`Watches`] table: a descriptor and where its path lies in
-/// the table's path bytes (12 bytes). Opaque; create storage with
-/// [`Slot::EMPTY`]. A table of `n` paths of average length `l` needs `n`
-/// slots and `n × l` path bytes.
+/// One entry of a [`WatchTable`]: a descriptor and where its path lies in
+/// the table's path bytes (12 bytes), as a [`DirEntry`](crate::DirEntry) is
+/// one of a tree's table. Opaque; create storage with
+/// [`WatchEntry::EMPTY`]. A table of `n` paths of average length `l` needs
+/// `n` entries and `n × l` path bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Slot {
+pub struct WatchEntry {
     wd: i32,
     start: u32,
     len: u16,
@@ -107,8 +26,8 @@ pub struct Slot {
     removing: bool,
 }
 
-impl Slot {
-    /// An unused slot, to fill storage with: `[Slot::EMPTY; N]`.
+impl WatchEntry {
+    /// An unused entry, to fill storage with: `[WatchEntry::EMPTY; N]`.
     pub const EMPTY: Self = Self {
         wd: -1,
         start: 0,
@@ -117,25 +36,25 @@ impl Slot {
     };
 }
 
-/// Storage for a [`Watches`] table: slots and path bytes, each a
+/// Storage for a [`WatchTable`]: entries and path bytes, each a
 /// [`Storage`].
 ///
-/// Implemented for every pair `(S, B)` of a [`Storage<Slot>`] and a
+/// Implemented for every pair `(S, B)` of a [`Storage<WatchEntry>`] and a
 /// [`Storage<u8>`]: [`Fixed`], `Growing`, arrays,
 /// `Vec`s, boxed or borrowed slices.
 pub trait WatchStorage {
-    /// Where the slots are.
-    type Slots: Storage<Slot>;
+    /// Where the entries are.
+    type Entries: Storage<WatchEntry>;
     /// Where the path bytes are.
     type Bytes: Storage<u8>;
-    /// The slots and the path bytes, to read.
-    fn parts(&self) -> (&Self::Slots, &Self::Bytes);
-    /// The slots and the path bytes, to change or grow.
-    fn parts_mut(&mut self) -> (&mut Self::Slots, &mut Self::Bytes);
+    /// The entries and the path bytes, to read.
+    fn parts(&self) -> (&Self::Entries, &Self::Bytes);
+    /// The entries and the path bytes, to change or grow.
+    fn parts_mut(&mut self) -> (&mut Self::Entries, &mut Self::Bytes);
 }
 
-impl<S: Storage<Slot>, B: Storage<u8>> WatchStorage for (S, B) {
-    type Slots = S;
+impl<S: Storage<WatchEntry>, B: Storage<u8>> WatchStorage for (S, B) {
+    type Entries = S;
     type Bytes = B;
     fn parts(&self) -> (&S, &B) {
         (&self.0, &self.1)
@@ -145,16 +64,18 @@ impl<S: Storage<Slot>, B: Storage<u8>> WatchStorage for (S, B) {
     }
 }
 
-/// Fixed storage for a [`Watches`] table: `N` paths, `BYTES` bytes of
+/// Fixed storage for a [`WatchTable`] table: `N` paths, `BYTES` bytes of
 /// paths (a `Watcher`'s first type parameter).
-pub type FixedWatchStorage<const N: usize, const BYTES: usize> = (Fixed<Slot, N>, Fixed<u8, BYTES>);
+pub type FixedWatchStorage<const N: usize, const BYTES: usize> =
+    (Fixed<WatchEntry, N>, Fixed<u8, BYTES>);
 
-/// A [`Watches`] table in fixed storage: `N` paths, `BYTES` bytes of paths.
-pub type FixedWatches<const N: usize, const BYTES: usize> = Watches<FixedWatchStorage<N, BYTES>>;
+/// A [`WatchTable`] table in fixed storage: `N` paths, `BYTES` bytes of paths.
+pub type FixedWatchTable<const N: usize, const BYTES: usize> =
+    WatchTable<FixedWatchStorage<N, BYTES>>;
 
-/// A [`Watches`] table in growing storage (feature `std`).
+/// A [`WatchTable`] table in growing storage (feature `std`).
 #[cfg(feature = "std")]
-pub type GrowingWatches = Watches<(Growing<Slot>, Growing<u8>)>;
+pub type GrowingWatchTable = WatchTable<(Growing<WatchEntry>, Growing<u8>)>;
 
 /// Slots a growing table starts with.
 const FIRST_SLOTS: usize = 8;
@@ -162,13 +83,97 @@ const FIRST_SLOTS: usize = 8;
 const FIRST_BYTES: usize = 512;
 
 /// A bounded table of flat watches: descriptor → path and path →
-/// descriptor, in storage the caller owns. See the [module docs](self) for
-/// the rules on duplicates, aliases, removal and a full table.
+/// descriptor, in storage the caller owns. The table's [rules](#rules) say
+/// what it does with duplicates, aliases, removal and a full table.
 ///
 /// Looking up a descriptor is a binary search (events are resolved with it);
 /// looking up a path is a linear scan (only adds and removals do it).
+///
+/// The engine hands out bare [`WatchDescriptor`]s; [`WatchTable`] remembers which
+/// path each one was added for, so an event comes out with its watch path
+/// ([`WatchEvent`]), as PyInotify's `(header, type_names, watch_path,
+/// filename)`.
+///
+/// ## Storage
+///
+/// The table keeps an array of [`WatchEntry`]s (one per watched path) and a byte
+/// array that holds the paths back to back, each in a
+/// [`Storage`](crate::storage) of the caller's choice:
+///
+/// - fixed, sized at build time, usable in a `static` (the constructor is
+///   `const`): [`FixedWatchTable`];
+/// - growing (feature `std`): [`GrowingWatchTable`], which starts empty and
+///   doubles when full, up to an optional cap;
+/// - borrowed `&mut [WatchEntry]` and `&mut [u8]`, or a `Vec`/`Box<[_]>` the
+///   caller sized, used whole and never grown.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use zinotify::{FixedWatchTable, GrowingWatchTable, Inotify, WatchEntry, WatchTable, WatchMask};
+///
+/// // Build-time capacity, in a static: 64 paths, 8 KiB of path bytes.
+/// static TABLE: Mutex<FixedWatchTable<64, 8192>> = Mutex::new(FixedWatchTable::fixed());
+///
+/// // Grows as paths are added.
+/// let mut growing = GrowingWatchTable::growing();
+///
+/// // The caller's slices, used as they are.
+/// let (mut slots, mut bytes) = ([WatchEntry::EMPTY; 4], [0u8; 1024]);
+/// let mut borrowed = WatchTable::new((&mut slots[..], &mut bytes[..]));
+///
+/// let inotify = Inotify::new()?;
+/// let tmp = std::env::temp_dir();
+/// let wd = TABLE.lock().unwrap().add(&inotify, &tmp, WatchMask::CREATE)?;
+/// assert_eq!(growing.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+/// assert_eq!(borrowed.add(&inotify, &tmp, WatchMask::CREATE)?, wd);
+/// assert_eq!(growing.path(wd), Some(tmp.as_os_str().as_encoded_bytes()));
+/// # Ok::<(), zinotify::Error>(())
+/// ```
+///
+/// ## Rules
+///
+/// - **A path already in the table** gets no second entry: [`WatchTable::add`]
+///   still calls `inotify_add_watch` (so, as with the bare system call, the
+///   watch's mask is *replaced* by the new one unless
+///   [`WatchMask::MASK_ADD`]), and returns the descriptor the kernel gives,
+///   which is the existing one while the path names the same inode. If the
+///   path now names another inode (the directory was replaced), that is a new
+///   watch with a new entry. Adding costs one system call and a binary
+///   search: the table is not scanned, so adding many paths stays fast.
+/// - **Aliases**: two paths can reach the same inode (a hard link, a symlink,
+///   `dir` and `dir/.`); the kernel then returns the same descriptor and
+///   *replaces* the watch's mask with the new one (unless
+///   [`WatchMask::MASK_ADD`]). The table **keeps every alias**: each path
+///   stays findable with [`WatchTable::wd`], and [`WatchTable::aliases`] lists them.
+///   Events are reported with the **first** path added for that descriptor
+///   ([`WatchTable::path`]). Removing any alias removes the kernel's one watch,
+///   hence all aliases.
+/// - **Removal** takes two steps, like the kernel's: [`WatchTable::remove`] asks
+///   the kernel to drop the watch, and the entry stays (so events still queued
+///   for it keep their path) until its `IN_IGNORED` event is handed to
+///   [`WatchTable::forget`]. The [`Watcher`](crate::Watcher) loop does that
+///   itself, after the `IN_IGNORED` event was handed out. A removed path is
+///   no longer found by [`WatchTable::wd`], so it can be added again at once.
+/// - **Full**: a table whose storage cannot grow (fixed or borrowed, or
+///   growing at its cap) refuses a path with [`ErrorKind::TableFull`] (no
+///   entry left) or [`ErrorKind::PathStorageFull`] (no room for its bytes),
+///   and leaves the table and the kernel as they were. A path that is not in
+///   the table is refused before any system call. A path that is (found by a
+///   scan, only when full) is re-added; if the kernel then hands out a *new*
+///   watch (the path names another inode now), it cannot be recorded and is
+///   removed again (`inotify_rm_watch`), so no watch leaks; its `IN_IGNORED`
+///   then comes out with no watch path.
+/// - **Descriptor reuse**: the kernel numbers watches cyclically, so a
+///   number comes back only after about 2³¹ watches were added. Until then
+///   an `IN_IGNORED` always belongs to the entries recorded under its
+///   number; after a wrap-around, a watch removed and a new one given the
+///   same number before the old `IN_IGNORED` was forgotten would share
+///   entries, as they share the number in the kernel's events.
+/// - **Costs**: resolving an event and adding are a binary search over the
+///   entries; [`WatchTable::wd`], removal by path and [`WatchTable::forget`] are
+///   linear in the table's size (they are rare).
 #[derive(Clone, Debug)]
-pub struct Watches<T> {
+pub struct WatchTable<T> {
     storage: T,
     /// Slots in use: `slots[..len]`, sorted by descriptor, aliases of one
     /// descriptor in the order they were added.
@@ -177,7 +182,7 @@ pub struct Watches<T> {
     used: usize,
 }
 
-impl<const N: usize, const BYTES: usize> FixedWatches<N, BYTES> {
+impl<const N: usize, const BYTES: usize> FixedWatchTable<N, BYTES> {
     /// An empty table in fixed arrays; `const`, so it can initialise a
     /// `static`.
     pub const fn fixed() -> Self {
@@ -186,7 +191,7 @@ impl<const N: usize, const BYTES: usize> FixedWatches<N, BYTES> {
 }
 
 #[cfg(feature = "std")]
-impl GrowingWatches {
+impl GrowingWatchTable {
     /// An empty table that grows as paths are added, without a cap of its
     /// own (the kernel's `max_user_watches` is one).
     pub const fn growing() -> Self {
@@ -200,8 +205,8 @@ impl GrowingWatches {
     }
 }
 
-impl<T: WatchStorage> Watches<T> {
-    /// An empty table over `storage`: `(slots, path_bytes)`. Whatever the
+impl<T: WatchStorage> WatchTable<T> {
+    /// An empty table over `storage`: `(entries, path_bytes)`. Whatever the
     /// storage held before is ignored.
     pub const fn new(storage: T) -> Self {
         Self {
@@ -217,13 +222,13 @@ impl<T: WatchStorage> Watches<T> {
     }
 
     /// How many bytes of paths the table can hold: its storage's most, up
-    /// to 4 GiB (a slot records a path's offset as a `u32`).
+    /// to 4 GiB (an entry records a path's offset as a `u32`).
     pub fn byte_capacity(&self) -> usize {
         self.storage.parts().1.max_len().min(MAX_BYTES)
     }
 
     /// The slots in use.
-    fn slots(&self) -> &[Slot] {
+    fn slots(&self) -> &[WatchEntry] {
         &self.storage.parts().0.cells()[..self.len]
     }
 
@@ -238,12 +243,12 @@ impl<T: WatchStorage> Watches<T> {
     }
 
     /// Watches `path` through `inotify` and records it: see
-    /// [`Inotify::add_watch`] for the system call, and the [module
-    /// docs](self) for duplicates and aliases.
+    /// [`Inotify::add_watch`] for the system call, and the table's
+    /// [rules](Self#rules) for duplicates and aliases.
     ///
     /// Errors: whatever [`Inotify::add_watch`] returns, or
     /// [`ErrorKind::TableFull`] / [`ErrorKind::PathStorageFull`], with
-    /// nothing left behind (see the module docs).
+    /// nothing left behind (see [rules](Self#rules)).
     pub fn add<P: PathBytes + ?Sized>(
         &mut self,
         inotify: &Inotify,
@@ -279,7 +284,7 @@ impl<T: WatchStorage> Watches<T> {
     fn make_room_for(&mut self, path: &[u8]) -> Option<ErrorKind> {
         let (slots, bytes) = self.storage.parts_mut();
         let needed = self.used + path.len();
-        if !grow(slots, self.len + 1, FIRST_SLOTS, Slot::EMPTY) {
+        if !grow(slots, self.len + 1, FIRST_SLOTS, WatchEntry::EMPTY) {
             Some(ErrorKind::TableFull {
                 capacity: self.capacity(),
             })
@@ -335,7 +340,7 @@ impl<T: WatchStorage> Watches<T> {
         }
         let (slots, bytes) = cells_mut(&mut self.storage);
         for i in range.clone().rev() {
-            let Slot { start, len, .. } = slots[i];
+            let WatchEntry { start, len, .. } = slots[i];
             let (start, len) = (start as usize, usize::from(len));
             // Close the gap in the path bytes, then shift the offsets of the
             // paths that lay after it.
@@ -364,8 +369,8 @@ impl<T: WatchStorage> Watches<T> {
         (!range.is_empty()).then_some(range.start)
     }
 
-    /// Every path recorded for `wd`, first one first (see the module docs on
-    /// aliases).
+    /// Every path recorded for `wd`, first one first (see the [rules](Self#rules)
+    /// on aliases).
     pub fn aliases(&self, wd: WatchDescriptor) -> impl Iterator<Item = &[u8]> + '_ {
         self.range_of(wd.raw()).map(|i| self.path_at(i))
     }
@@ -392,8 +397,8 @@ impl<T: WatchStorage> Watches<T> {
     /// descriptors not in the table). Pure lookup: an `IN_IGNORED` still
     /// needs [`forget`](Self::forget) afterwards.
     #[inline]
-    pub fn resolve<'a>(&'a self, event: Event<'a>) -> WatchedEvent<'a> {
-        WatchedEvent {
+    pub fn resolve<'a>(&'a self, event: Event<'a>) -> WatchEvent<'a> {
+        WatchEvent {
             watch_path: self.path(WatchDescriptor::from_raw(event.wd)),
             event,
         }
@@ -411,7 +416,7 @@ impl<T: WatchStorage> Watches<T> {
     /// The path in slot `i` (below `len`).
     pub(crate) fn path_at(&self, i: usize) -> &[u8] {
         let (slots, bytes) = self.storage.parts();
-        let Slot { start, len, .. } = slots.cells()[i];
+        let WatchEntry { start, len, .. } = slots.cells()[i];
         let bytes = bytes.cells();
         &bytes[start as usize..start as usize + usize::from(len)]
     }
@@ -425,7 +430,7 @@ impl<T: WatchStorage> Watches<T> {
         // After the entries of `wd` already there: aliases keep their order.
         let at = slots[..self.len].partition_point(|s| s.wd <= wd);
         slots.copy_within(at..self.len, at + 1);
-        slots[at] = Slot {
+        slots[at] = WatchEntry {
             wd,
             start: start as u32,
             // `add_watch` refused paths of PATH_MAX (4096) bytes or more.
@@ -441,7 +446,7 @@ impl<T: WatchStorage> Watches<T> {
 const MAX_BYTES: usize = u32::MAX as usize;
 
 /// The slots and the path bytes in use now, to change.
-fn cells_mut<T: WatchStorage>(storage: &mut T) -> (&mut [Slot], &mut [u8]) {
+fn cells_mut<T: WatchStorage>(storage: &mut T) -> (&mut [WatchEntry], &mut [u8]) {
     let (slots, bytes) = storage.parts_mut();
     (slots.cells_mut(), bytes.cells_mut())
 }
@@ -474,7 +479,7 @@ mod tests {
         /// path bytes packed with no leak.
         #[test]
         fn bookkeeping_matches_a_simple_model(ops in proptest::collection::vec(op(), 0..60)) {
-            let mut table = FixedWatches::<6, 128>::fixed();
+            let mut table = FixedWatchTable::<6, 128>::fixed();
             let mut model: Vec<(i32, Vec<u8>)> = Vec::new();
             for (n, op) in ops.into_iter().enumerate() {
                 match op {

@@ -3,7 +3,7 @@
 
 use crate::error::LossyBytes;
 use crate::event::Event;
-use crate::mask::{EventMask, Names};
+use crate::mask::{EventMask, MaskNames};
 use core::fmt;
 
 /// An [`Event`] and its watch path: PyInotify's `(header, type_names,
@@ -11,10 +11,10 @@ use core::fmt;
 /// event.name)`, all borrowed, nothing copied.
 ///
 /// ```
-/// use zinotify::{Event, EventMask, WatchedEvent};
+/// use zinotify::{Event, EventMask, WatchEvent};
 ///
 /// let event = Event { wd: 1, mask: EventMask::CREATE, cookie: 0, len: 16, name: b"a.txt" };
-/// let watched = WatchedEvent { event, watch_path: Some(b"/tmp") };
+/// let watched = WatchEvent { event, watch_path: Some(b"/tmp") };
 /// let mut buf = [0u8; 64];
 /// assert_eq!(watched.full_path(&mut buf), Some(&b"/tmp/a.txt"[..]));
 /// assert_eq!(watched.type_names().collect::<Vec<_>>(), ["IN_CREATE"]);
@@ -23,7 +23,7 @@ use core::fmt;
 ///             WATCH-PATH=[/tmp] FILENAME=[a.txt]");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WatchedEvent<'a> {
+pub struct WatchEvent<'a> {
     /// The event as the kernel reported it.
     pub event: Event<'a>,
     /// The path the watch was added with; `None` for a queue overflow
@@ -32,9 +32,11 @@ pub struct WatchedEvent<'a> {
     pub watch_path: Option<&'a [u8]>,
 }
 
-impl<'a> WatchedEvent<'a> {
-    /// The names of the mask's bits: PyInotify's `type_names`.
-    pub fn type_names(&self) -> Names {
+impl<'a> WatchEvent<'a> {
+    /// The names of the mask's bits, lowest bit first ([`EventMask::names`]):
+    /// the names PyInotify's `type_names` holds, not its order (its lookup
+    /// table's, `IN_MOVE_SELF` first), so compare the two as sets.
+    pub fn type_names(&self) -> MaskNames {
         self.event.mask.names()
     }
 
@@ -97,7 +99,7 @@ impl<'a> WatchedEvent<'a> {
 /// PyInotify's README log line: `WD=(1) MASK=(256) COOKIE=(0) LEN=(16)
 /// MASK->NAMES=[IN_CREATE] WATCH-PATH=[/tmp] FILENAME=[a.txt]`; bytes that
 /// are not UTF-8 are escaped (`\xff`), a missing watch path is empty.
-impl fmt::Display for WatchedEvent<'_> {
+impl fmt::Display for WatchEvent<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.event;
         write!(

@@ -1,12 +1,12 @@
 //! Fuzz target `tree`: a model filesystem and kernel for the sans-IO tree
-//! [`Machine`]. The fuzz target (`fuzz_targets/tree.rs`, through
+//! [`TreeMachine`]. The fuzz target (`fuzz_targets/tree.rs`, through
 //! [`fuzz_one`]), the corpus replay (`tests/fuzz_corpus.rs`) and the
 //! model-based proptest (`tests/tree_model.rs`, which includes this file with
 //! `#[path]`) run the same [`run`] check.
 //!
 //! The model holds a directory tree under `/t` (watched) and `/out` (not),
 //! emits the inotify events the kernel would for each operation (including
-//! `IN_Q_OVERFLOW` when told to lose events), and implements [`Backend`]
+//! `IN_Q_OVERFLOW` when told to lose events), and implements [`TreeBackend`]
 //! over itself. [`run`] applies operations, lets the machine process the
 //! events in batches of chosen sizes (so rename pairs split across reads),
 //! and then checks: the machine's invariants hold, the watched set equals
@@ -16,9 +16,10 @@
 //! [`Op::Spin`], are followed incrementally).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use zinotify::tree::{
-    Backend, DirEntry, FixedTreeStorage, Listing, Machine, TreeEventKind, TreeStorage, TreeStore,
-    index_len_for, name_bytes_for,
+use zinotify::sans_io::{Listing, TreeBackend, TreeMachine};
+use zinotify::{
+    DirEntry, FixedTreeStorage, TreeEventKind, TreeStorage, TreeStore, tree_index_len_for,
+    tree_name_bytes_for,
 };
 use zinotify::{Encoder, EventMask, Events, WatchMask};
 
@@ -483,7 +484,7 @@ pub struct ModelDir {
     at: usize,
 }
 
-impl Backend for ModelFs {
+impl TreeBackend for ModelFs {
     type Dir = ModelDir;
 
     /// Like the kernel's `FIONREAD`: whether events wait in the queue (not
@@ -571,7 +572,7 @@ impl Backend for ModelFs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
     /// The safety invariants: no panic, the table's invariants
-    /// ([`Machine::verify`]: parents present, counts and index consistent),
+    /// ([`TreeMachine::verify`]: parents present, counts and index consistent),
     /// no watch leaked, none outside the tree, and no rescan without a
     /// kernel overflow before it.
     Safety,
@@ -589,7 +590,7 @@ pub enum Check {
 /// says what went wrong. `cap` is the machine's capacity in directories.
 pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
     let mut entries = vec![DirEntry::EMPTY; cap];
-    let mut index = vec![0u32; index_len_for(cap)];
+    let mut index = vec![0u32; tree_index_len_for(cap)];
     let mut names = vec![0u8; 16 * cap];
     let storage =
         TreeStorage::new(&mut entries, &mut index, &mut names).map_err(|e| e.to_string())?;
@@ -604,8 +605,11 @@ pub fn run(ops: &[Op], cap: usize, level: Check) -> Result<(), String> {
 /// at the end.
 pub fn run_growing(ops: &[Op], level: Check) -> Result<usize, String> {
     const DIRS: usize = 256;
-    let storage =
-        FixedTreeStorage::<DIRS, { index_len_for(DIRS) }, { name_bytes_for(DIRS) }>::fixed();
+    let storage = FixedTreeStorage::<
+        DIRS,
+        { tree_index_len_for(DIRS) },
+        { tree_name_bytes_for(DIRS) },
+    >::fixed();
     run_in(ops, storage, level)
 }
 
@@ -613,7 +617,7 @@ pub fn run_growing(ops: &[Op], level: Check) -> Result<usize, String> {
 pub fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usize, String> {
     let mut fs = ModelFs::new();
     fs.exact = level == Check::Exact;
-    let mut m = Machine::new(storage, fs, WatchMask::ALL_EVENTS);
+    let mut m = TreeMachine::new(storage, fs, WatchMask::ALL_EVENTS);
     m.add_root(b"/t").map_err(|e| e.to_string())?;
     let mut full = false;
     pump(&mut m, 64, &mut full)?;
@@ -711,7 +715,7 @@ pub fn run_in<S: TreeStore>(ops: &[Op], storage: S, level: Check) -> Result<usiz
 /// Runs the machine until it is idle and the model's queue is empty,
 /// reading at most `batch` events per read.
 fn pump<S: TreeStore>(
-    m: &mut Machine<'_, ModelFs, S>,
+    m: &mut TreeMachine<'_, ModelFs, S>,
     batch: usize,
     full: &mut bool,
 ) -> Result<(), String> {
@@ -755,7 +759,7 @@ fn pump<S: TreeStore>(
 }
 
 fn drain_steps<S: TreeStore>(
-    m: &mut Machine<'_, ModelFs, S>,
+    m: &mut TreeMachine<'_, ModelFs, S>,
     full: &mut bool,
 ) -> Result<(), String> {
     for _ in 0..1_000_000 {
@@ -768,8 +772,8 @@ fn drain_steps<S: TreeStore>(
 }
 
 fn check<S: TreeStore>(
-    m: &Machine<'_, ModelFs, S>,
-    r: Result<zinotify::tree::Report, zinotify::Error>,
+    m: &TreeMachine<'_, ModelFs, S>,
+    r: Result<zinotify::sans_io::TreeReport, zinotify::Error>,
     kernel_name: &[u8],
     kernel_wd: Option<i32>,
     full: &mut bool,

@@ -1,4 +1,4 @@
-//! Fuzz target `flat`: the flat loop's sans-IO [`Core`] with no kernel.
+//! Fuzz target `flat`: the flat loop's sans-IO [`WatcherCore`] with no kernel.
 //!
 //! The input is the world the core lives in: a configuration, then, step by
 //! step, what each read returns (arbitrary bytes, often well-formed events,
@@ -17,9 +17,10 @@
 
 use arbitrary::Unstructured;
 use core::time::Duration;
-use zinotify::adapter::{Core, Step};
+use zinotify::sans_io::{WatcherCore, WatcherStep};
 use zinotify::{
-    Batching, Encoder, ErrorKind, EventMask, Events, Next, ParseError, WatcherConfig, Watches,
+    Batching, Encoder, ErrorKind, EventMask, Events, ParseError, WatchTable, WatcherConfig,
+    WatcherItem,
 };
 
 /// The read buffer: small, so reads fill it and the "read again" path runs.
@@ -32,11 +33,11 @@ pub fn fuzz_one(data: &[u8]) {
         return;
     };
     let mut now = Duration::from_secs(1);
-    let mut core = Core::new(now);
+    let mut core = WatcherCore::new(now);
     *core.config_mut() = config;
-    let mut slots = [zinotify::Slot::EMPTY; 2];
+    let mut slots = [zinotify::WatchEntry::EMPTY; 2];
     let mut bytes = [0u8; 16];
-    let mut watches = Watches::new((&mut slots[..], &mut bytes[..]));
+    let mut watches = WatchTable::new((&mut slots[..], &mut bytes[..]));
     let mut buf = [0u8; BUF];
     // What the model expects next: (name, mask) of events still buffered.
     let mut expected: Vec<(Vec<u8>, EventMask)> = Vec::new();
@@ -59,10 +60,10 @@ pub fn fuzz_one(data: &[u8]) {
             }
         };
         match step {
-            Step::Event(found) => {
+            WatcherStep::Event(found) => {
                 let (name, mask) = expected.first().cloned().expect("an event nobody read");
                 expected.remove(0);
-                let (Next::Event(e) | Next::Terminal(e) | Next::Stopped(e)) =
+                let (WatcherItem::Event(e) | WatcherItem::Terminal(e) | WatcherItem::Stopped(e)) =
                     found.next(&buf, &watches)
                 else {
                     unreachable!("hand-out is always an event")
@@ -70,12 +71,12 @@ pub fn fuzz_one(data: &[u8]) {
                 assert_eq!((e.name(), e.event.mask), (&name[..], mask));
                 let terminal = mask.intersects(config.terminal);
                 assert_eq!(
-                    matches!(found.next(&buf, &watches), Next::Terminal(_)),
+                    matches!(found.next(&buf, &watches), WatcherItem::Terminal(_)),
                     terminal
                 );
                 assert_eq!(core.has_ended(), terminal);
             }
-            Step::Read => {
+            WatcherStep::Read => {
                 assert!(
                     expected.is_empty() && error.is_none(),
                     "a read with events left"
@@ -87,11 +88,11 @@ pub fn fuzz_one(data: &[u8]) {
                 must_read = len > 0 && len + zinotify::MIN_BUFFER_LEN > BUF;
                 model(&buf[..len], &mut expected, &mut error);
             }
-            Step::Batch { window, full } => {
+            WatcherStep::Batch { window, full } => {
                 assert_eq!(full, BUF);
                 now += window;
             }
-            Step::Wait { timeout, .. } => {
+            WatcherStep::Wait { timeout, .. } => {
                 assert!(timeout <= config.block);
                 assert!(!must_read, "a wait where a read was due");
                 let Ok(ready) = u.arbitrary::<bool>() else {
@@ -104,12 +105,12 @@ pub fn fuzz_one(data: &[u8]) {
                 must_read = ready;
                 core.woke(ready, &mut clock_at(now));
             }
-            Step::Idle => assert!(config.yield_idle && !last_wait_ready),
-            Step::TimedOut => {
+            WatcherStep::Idle => assert!(config.yield_idle && !last_wait_ready),
+            WatcherStep::TimedOut => {
                 assert!(config.timeout.is_some() && !last_wait_ready);
                 assert!(core.has_ended());
             }
-            Step::Ended => {
+            WatcherStep::Ended => {
                 assert!(core.has_ended());
                 if u.arbitrary::<bool>().unwrap_or(false) {
                     core.resume(now);

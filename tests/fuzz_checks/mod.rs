@@ -1,17 +1,20 @@
 //! What the fuzz targets check, in one place.
 //!
 //! This file is the `zinotify_fuzz` library that the targets in
-//! `fuzz_targets/` call, and the stable tests include it with `#[path]`:
+//! `fuzz/fuzz_targets/` call (`fuzz/Cargo.toml` takes it from here, so the
+//! published crate, which leaves `fuzz/` out, still has it for its tests),
+//! and the stable tests include it with `#[path]`:
 //! `tests/fuzz_corpus.rs` replays every corpus file through the same entry
 //! points, and `tests/parse_props.rs` drives the same checks from proptest.
 //!
 //! Each fuzz target `T` has an entry point `fn(data: &[u8])` here that
 //! decodes the raw fuzz input and panics if an invariant breaks. A new target
 //! adds its entry point (here, or in a module of its own: `pub mod t;` here
-//! loads `fuzz/t.rs` both as the library and under `#[path]`), a
-//! `fuzz_targets/T.rs` that calls it, a `[[bin]]` in `Cargo.toml`, a
-//! `corpus/T/` directory with seeds, and one line in `tests/fuzz_corpus.rs`
-//! (whose tests fail if the corpus or that line is missing).
+//! loads `tests/fuzz_checks/t.rs` both as the library and under `#[path]`),
+//! a `fuzz/fuzz_targets/T.rs` that calls it, a `[[bin]]` in
+//! `fuzz/Cargo.toml`, a `fuzz/corpus/T/` directory with seeds, and one line
+//! in `tests/fuzz_corpus.rs` (whose tests fail if the corpus or that line is
+//! missing).
 
 // The tree target's model; tests that include this file for the parser's
 // checks do not use it.
@@ -23,8 +26,8 @@ pub mod tree;
 pub mod flat;
 
 use arbitrary::Unstructured;
-use zinotify::event::{HEADER_LEN, NAME_MAX, padded_name_len};
 use zinotify::{EncodeError, Encoder, Event, EventMask, Events, ParseError, ParseErrorKind};
+use zinotify::{HEADER_LEN, NAME_MAX, padded_name_len};
 
 /// Fuzz target `parse`: any bytes through the parser.
 ///
