@@ -189,7 +189,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
                 // since, which its own queued events will say.
                 return self.ahead && self.still_at(slot);
             };
-            let h = self.hints.remove(k);
+            let h = self.take_hint(k);
             (h.parent, h.name, true)
         };
         if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
@@ -255,6 +255,16 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         true
     }
 
+    /// Uses hint `k`. A hint is where a listing found a directory in the
+    /// filesystem as it is now: following it puts the table ahead of the
+    /// queue, whose renames still to come may be of other directories that
+    /// left the same place under the same name. So pairings are checked
+    /// with the kernel until a read finds the queue empty.
+    fn take_hint(&mut self, k: usize) -> Hint {
+        self.ahead = true;
+        self.hints.remove(k)
+    }
+
     /// `slot` moved with no rename from its place waiting: returns whether
     /// it is still in the tree.
     fn moved_unpaired(&mut self, slot: u32) -> bool {
@@ -265,7 +275,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
             .iter()
             .position(|h| h.slot == slot && h.wd == e.wd)
         {
-            let h = self.hints.remove(k);
+            let h = self.take_hint(k);
             if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
                 return self.follow(slot, h.parent, &h.name);
             }
