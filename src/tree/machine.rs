@@ -160,6 +160,11 @@ enum Phase {
 struct Walk<D> {
     active: bool,
     phase: Phase,
+    /// Why it runs: what it reports when it ends.
+    kind: WalkKind,
+    /// Roots were added: report `Ready` when it ends (before any other
+    /// ending).
+    setup: bool,
     /// No unlisted entry is below this slot.
     cursor: u32,
     /// No entry of this walk is below this slot.
@@ -170,15 +175,23 @@ struct Walk<D> {
     report: bool,
     /// Listing a directory again: report only directories not known.
     relist: bool,
-    /// Report `Ready` / `Rescanned` / `Relisted` at the end.
-    setup: bool,
-    rescan: bool,
     /// Ask whether the directory being listed is still at its path once
     /// it is listed.
     verify: bool,
-    /// Listing directories in doubt (the bounded fallback): a known watch
-    /// found at another place moves there, as in a rescan.
-    follow: bool,
+}
+
+/// Why a walk runs. A walk started for one reason takes in the
+/// directories found for another until it ends; a rescan takes over
+/// whatever was running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WalkKind {
+    /// New directories (created, moved in, roots added): ends silently.
+    Grow,
+    /// Directories in doubt, the bounded fallback: a known watch found at
+    /// another place moves there, as in a rescan. Ends with `Relisted`.
+    Relist,
+    /// Everything, after an overflow. Ends with `Rescanned`.
+    Rescan,
 }
 
 /// The caller's veto on directories, see [`TreeMachine::set_dir_filter`]:
@@ -312,16 +325,15 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
             walk: Walk {
                 active: false,
                 phase: Phase::List,
+                kind: WalkKind::Grow,
+                setup: false,
                 cursor: 0,
                 lo: 0,
                 dir: None,
                 slot: NONE,
                 report: false,
                 relist: false,
-                setup: false,
-                rescan: false,
                 verify: false,
-                follow: false,
             },
             listing: Listing::new(),
             deferred: None,
@@ -777,13 +789,13 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
             return Found::Same;
         }
         let kept = e.has(flag::ROOT)
-            || (self.walk.rescan && e.has(flag::SEEN))
+            || (self.walk.kind == WalkKind::Rescan && e.has(flag::SEEN))
             || self.table.is_within(parent, known);
         if kept {
             return Found::SecondPath;
         }
         if !self.still_at(known) {
-            let unheard = self.walk.rescan || self.walk.follow || lookup == Lookup::Landed;
+            let unheard = self.walk.kind != WalkKind::Grow || lookup == Lookup::Landed;
             return if unheard {
                 Found::MovedUnheard
             } else {
@@ -810,7 +822,7 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
         let e = *self.table.get(known);
         match self.classify(known, parent, name, lookup) {
             Found::Same => {
-                if self.walk.rescan && !e.has(flag::SEEN | flag::REDUCED) {
+                if self.walk.kind == WalkKind::Rescan && !e.has(flag::SEEN | flag::REDUCED) {
                     // Its old path failed the rescan's first pass (an
                     // ancestor moved): it is lowered now (a rescan lists it
                     // afterwards anyway), and must be listed too.
@@ -838,7 +850,7 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
                 // it anyway would race its next rename (a rename burst).
                 if self.table.rename(known, parent, name).is_ok() {
                     self.table.set(known, flag::SEEN);
-                    if self.walk.rescan || self.walk.follow {
+                    if self.walk.kind != WalkKind::Grow {
                         self.table.set(known, flag::UNLISTED | flag::REDUCED);
                         self.start_walk(known);
                     }
@@ -854,7 +866,7 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
             }
             Found::SecondPath => {
                 // Watched once, where it was found first.
-                if self.walk.rescan {
+                if self.walk.kind == WalkKind::Rescan {
                     // Or, after an overflow, a directory whose old place
                     // the table cannot drop yet: a stale ancestor makes its
                     // old path still lead to it, or it moved below one of

@@ -384,7 +384,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         }
         self.rechecks[k].climbed = self.rechecks[k].climbed.saturating_add(1);
         self.table.set(up, flag::UNLISTED | flag::RELIST);
-        self.walk.follow = true;
+        self.walk.kind = WalkKind::Relist;
         self.start_walk(up);
         true
     }
@@ -416,7 +416,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// Every event read so far is handled; with none queued (and no rescan
     /// under way), the table is no longer ahead of the queue.
     fn caught_up(&mut self) {
-        if self.ahead && !self.walk.rescan && !self.backend.events_pending() {
+        if self.ahead && self.walk.kind != WalkKind::Rescan && !self.backend.events_pending() {
             self.ahead = false;
         }
     }

@@ -52,7 +52,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         self.walk.phase = Phase::List;
         self.walk.cursor = 0;
         self.walk.lo = 0;
-        self.walk.rescan = true;
+        self.walk.kind = WalkKind::Rescan;
     }
 
     /// Does the walk's next piece of work; `Some` is a report for the user,
@@ -80,14 +80,15 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
                 Phase::Finish => {
                     let kind = if core::mem::take(&mut self.walk.setup) {
                         TreeEventKind::Ready
-                    } else if core::mem::take(&mut self.walk.rescan) {
-                        self.walk.follow = false;
-                        TreeEventKind::Rescanned
-                    } else if core::mem::take(&mut self.walk.follow) {
-                        TreeEventKind::Relisted
                     } else {
-                        self.walk.active = false;
-                        continue;
+                        match core::mem::replace(&mut self.walk.kind, WalkKind::Grow) {
+                            WalkKind::Rescan => TreeEventKind::Rescanned,
+                            WalkKind::Relist => TreeEventKind::Relisted,
+                            WalkKind::Grow => {
+                                self.walk.active = false;
+                                continue;
+                            }
+                        }
                     };
                     return Some(Ok(self.notice(NONE, kind, NameAt::None)));
                 }
@@ -255,7 +256,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         let name = &name[..len];
         let mut report = self.walk.report;
         if is_dir {
-            let new_dirs = self.walk.rescan || self.walk.relist;
+            let new_dirs = self.walk.kind == WalkKind::Rescan || self.walk.relist;
             let fresh = self.walk.report || new_dirs;
             match self.watch_child(parent, name, fresh, Lookup::Listing) {
                 Child::Watched => {
@@ -324,7 +325,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
                 }
             }
         }
-        self.walk.phase = if self.walk.rescan {
+        self.walk.phase = if self.walk.kind == WalkKind::Rescan {
             Phase::Sweep(0)
         } else {
             Phase::Finish
