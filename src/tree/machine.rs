@@ -811,6 +811,9 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
 
     /// Acts on what [`classify`](Self::classify) says of `known`, found at
     /// `parent`/`name` (its path, `total` bytes, in `self.path`).
+    ///
+    /// Longer than most: one arm per case of [`Found`], each with the why of
+    /// its action beside it, so that the decision reads as one table.
     fn found_known(
         &mut self,
         known: u32,
