@@ -16,7 +16,10 @@ use core::ffi::CStr;
 use rustix::io::Errno;
 
 mod events;
+mod renames;
 mod walk;
+
+use renames::{Hint, Move, Renames, name_of};
 
 /// What the machine needs from the outside world. The kernel
 /// implementation is [`KernelBackend`](super::KernelBackend).
@@ -110,32 +113,6 @@ enum Deferred {
     RootGone(u32),
 }
 
-/// A rename seen as `IN_MOVED_FROM` (and maybe `IN_MOVED_TO`), waiting for
-/// the directory's own `IN_MOVE_SELF`, which names the watch that moved.
-#[derive(Debug)]
-struct Move {
-    cookie: u32,
-    from_parent: u32,
-    from_hash: u32,
-    to_parent: u32,
-    to_name: ArrayVec<u8, NAME_MAX>,
-    batch: u32,
-    /// Settled as a rename of a directory we do not watch (its
-    /// `IN_MOVE_SELF` did not come in time), and kept a while longer in
-    /// case it comes after all: a read can fall between the kernel
-    /// queueing a rename's `IN_MOVED_TO` and its `IN_MOVE_SELF`.
-    settled: bool,
-}
-
-/// Where a listing found a watched directory whose rename is still queued.
-#[derive(Debug)]
-struct Hint {
-    slot: u32,
-    wd: i32,
-    parent: u32,
-    name: ArrayVec<u8, NAME_MAX>,
-}
-
 /// A directory whose path went stale, to list again.
 #[derive(Clone, Copy, Debug)]
 struct Recheck {
@@ -218,13 +195,13 @@ pub struct TreeMachine<'s, B: TreeBackend, S: TreeStore = BorrowedTreeStorage<'s
     backend: B,
     table: Table<S>,
     masks: Masks,
-    moves: ArrayVec<Move, MOVES>,
+    /// Renames waiting for their `IN_MOVE_SELF`, and where listings found
+    /// directories whose renames are still queued.
+    renames: Renames,
     batch: u32,
     walk: Walk<B::Dir>,
     listing: Listing,
     deferred: Option<Deferred>,
-    /// Where listings found directories whose renames are still queued.
-    hints: ArrayVec<Hint, MOVES>,
     /// Entries to list again at the end of the batch.
     rechecks: ArrayVec<Recheck, RECHECKS>,
     /// More are marked `RELIST` (without `UNLISTED`) in the table.
@@ -237,13 +214,6 @@ pub struct TreeMachine<'s, B: TreeBackend, S: TreeStore = BorrowedTreeStorage<'s
     scratch: ArrayVec<u8, NAME_MAX>,
     path: [u8; PATH_MAX],
     filter: Option<DirFilter<'s>>,
-}
-
-fn hash(name: &[u8]) -> u32 {
-    // FNV-1a: only compares a rename's source with an entry's name.
-    name.iter().fold(0x811c_9dc5u32, |h, &b| {
-        (h ^ b as u32).wrapping_mul(0x0100_0193)
-    })
 }
 
 /// Errors meaning "that directory is not there (any more)": skipped
@@ -320,7 +290,7 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
                 full,
                 reduced: full - LISTING_NOISE,
             },
-            moves: ArrayVec::new(),
+            renames: Renames::default(),
             batch: 0,
             walk: Walk {
                 active: false,
@@ -337,7 +307,6 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
             },
             listing: Listing::new(),
             deferred: None,
-            hints: ArrayVec::new(),
             rechecks: ArrayVec::new(),
             spilled: false,
             ahead: false,
@@ -864,7 +833,7 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
                 // earlier events keep the old path. Its IN_MOVED_TO may
                 // never come (the new parent was not watched yet): the hint
                 // says where it went.
-                self.hint(known, e.wd, parent, name);
+                self.renames.hint(known, e.wd, parent, name);
                 self.table.set(known, flag::SEEN);
             }
             Found::SecondPath => {
@@ -972,16 +941,12 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
         // in the tree (its rename still queued, a hint) is not leaving with
         // it: it loses its watch here, so list the place it was found again
         // (a fresh watch there) once this batch's events are handled.
-        let mut k = 0;
-        while k < self.hints.len() {
-            let h = &self.hints[k];
-            let (slot, parent) = (h.slot, h.parent);
-            let stale = !self.table.used(slot) || self.table.get(slot).wd != h.wd;
-            if stale || !self.table.is_within(slot, top) {
-                k += 1;
-                continue;
-            }
-            self.hints.remove(k);
+        let table = &self.table;
+        let leaving = self.renames.drop_hints(|h| {
+            let live = table.used(h.slot) && table.get(h.slot).wd == h.wd;
+            live && table.is_within(h.slot, top)
+        });
+        for parent in leaving {
             if self.table.used(parent) && !self.table.is_within(parent, top) {
                 self.recheck(parent);
             }

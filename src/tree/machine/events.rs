@@ -6,27 +6,6 @@
 use super::*;
 
 impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
-    pub(super) fn hint(&mut self, slot: u32, wd: i32, parent: u32, name: &[u8]) {
-        let mut to_name = ArrayVec::new();
-        let _ = to_name.try_extend_from_slice(name);
-        let hint = Hint {
-            slot,
-            wd,
-            parent,
-            name: to_name,
-        };
-        if let Some(h) = self.hints.iter_mut().find(|h| h.slot == slot) {
-            *h = hint;
-        } else {
-            // Kept until that directory's IN_MOVE_SELF (which may be far
-            // behind in the queue); when full, the oldest goes.
-            if self.hints.is_full() {
-                self.hints.remove(0);
-            }
-            self.hints.push(hint);
-        }
-    }
-
     /// Schedules `slot` to be listed again at the end of the batch, and at
     /// the end of the next ones until its path is right again (the rename
     /// queued behind it is handled) or it is gone. With the list full, it
@@ -122,35 +101,20 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     }
 
     pub(super) fn moved_from(&mut self, parent: u32, cookie: u32, name: &[u8]) {
-        if self.moves.is_full() {
+        if self.renames.is_full() {
             self.make_room();
         }
-        self.moves.push(Move {
-            cookie,
-            from_parent: parent,
-            from_hash: hash(name),
-            to_parent: NONE,
-            to_name: ArrayVec::new(),
-            batch: self.batch,
-            settled: false,
-        });
+        self.renames.moved_from(cookie, parent, name, self.batch);
     }
 
     pub(super) fn moved_to(&mut self, parent: u32, cookie: u32, name: &[u8]) {
-        match self.moves.iter_mut().find(|m| m.cookie == cookie) {
-            Some(m) => {
-                m.to_parent = parent;
-                m.to_name.clear();
-                let _ = m.to_name.try_extend_from_slice(name);
-                if m.settled {
-                    // Settled before its IN_MOVED_TO came: the kernel
-                    // queues a rename's events one at a time, and the
-                    // renaming process can be preempted in between, for
-                    // longer than the reads that settled it. Where it
-                    // landed is settled now.
-                    self.settle(parent, name);
-                }
-            }
+        match self.renames.moved_to(cookie, parent, name) {
+            Some(false) => {}
+            // Settled before its IN_MOVED_TO came: the kernel queues a
+            // rename's events one at a time, and the renaming process can
+            // be preempted in between, for longer than the reads that
+            // settled it. Where it landed is settled now.
+            Some(true) => self.settle(parent, name),
             // Moved in from outside the tree: like a new directory.
             None => self.child_appeared(parent, name, Lookup::Event),
         }
@@ -160,28 +124,19 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// `IN_MOVED_TO` was seen. Returns whether it is still in the tree.
     pub(super) fn moved_self(&mut self, slot: u32) -> bool {
         let e = *self.table.get(slot);
-        let h = hash(self.table.name(slot));
         // The latest rename away from where this directory was: an older
         // one from the same place was of another directory (unwatched).
-        let Some(i) = self
-            .moves
-            .iter()
-            .rposition(|m| m.from_parent == e.parent && m.from_hash == h)
-        else {
+        let Some(i) = self.renames.latest_from(e.parent, self.table.name(slot)) else {
             return self.moved_unpaired(slot);
         };
-        let m = self.moves.remove(i);
+        let m = self.renames.take(i);
         let (to_parent, to_name, hinted) = if m.to_parent != NONE {
             (m.to_parent, m.to_name.clone(), false)
         } else {
             // No IN_MOVED_TO: moved out, or into a directory not watched
             // yet, where a listing may have found it (a hint). A hint is
             // used once, and checked: it may predate a later move out.
-            let Some(k) = self
-                .hints
-                .iter()
-                .position(|h| h.slot == slot && h.wd == e.wd)
-            else {
+            let Some(h) = self.take_hint(slot, e.wd) else {
                 // Moved out, says the pairing. Only when the table may be
                 // ahead of the queue (a rescan may have put the entry where
                 // it is since) does the kernel get the last word: otherwise
@@ -189,7 +144,6 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
                 // since, which its own queued events will say.
                 return self.ahead && self.still_at(slot);
             };
-            let h = self.take_hint(k);
             (h.parent, h.name, true)
         };
         if !self.table.used(to_parent) || self.table.is_within(to_parent, slot) {
@@ -199,7 +153,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
             // The rename is that other directory's: keep it, so that
             // where it landed is watched when it expires.
             if !hinted {
-                self.moves.insert(i, m);
+                self.renames.put_back(i, m);
             }
             return self.still_at(slot);
         }
@@ -208,7 +162,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         // ahead of the queue (no rescan since the queue was last empty):
         // follow it without asking the kernel. Otherwise the kernel has
         // the last word.
-        let trusted = !hinted && !self.ahead && i == self.moves.len();
+        let trusted = !hinted && !self.ahead && self.renames.was_latest(i);
         if trusted {
             return self.follow(slot, to_parent, &to_name);
         }
@@ -226,8 +180,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         pairing: Option<Move>,
     ) -> bool {
         let from_parent = self.table.get(slot).parent;
-        let mut old_name = ArrayVec::<u8, NAME_MAX>::new();
-        let _ = old_name.try_extend_from_slice(self.table.name(slot));
+        let old_name = name_of(self.table.name(slot));
         if !self.follow(slot, to_parent, to_name) {
             return false;
         }
@@ -250,19 +203,21 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
             // The pairing was another directory's (it left the same place):
             // keep it for that one's IN_MOVE_SELF, or for the expiry that
             // watches where it went.
-            let _ = self.moves.try_push(m);
+            self.renames.keep(m);
         }
         true
     }
 
-    /// Uses hint `k`. A hint is where a listing found a directory in the
-    /// filesystem as it is now: following it puts the table ahead of the
-    /// queue, whose renames still to come may be of other directories that
-    /// left the same place under the same name. So pairings are checked
-    /// with the kernel until a read finds the queue empty.
-    fn take_hint(&mut self, k: usize) -> Hint {
+    /// Takes the hint about `slot` (watch `wd`), if a listing left one. A
+    /// hint is where a listing found a directory in the filesystem as it
+    /// is now: following it puts the table ahead of the queue, whose
+    /// renames still to come may be of other directories that left the
+    /// same place under the same name. So pairings are checked with the
+    /// kernel until a read finds the queue empty.
+    fn take_hint(&mut self, slot: u32, wd: i32) -> Option<Hint> {
+        let hint = self.renames.take_hint(slot, wd)?;
         self.ahead = true;
-        self.hints.remove(k)
+        Some(hint)
     }
 
     /// `slot` moved with no rename from its place waiting: returns whether
@@ -270,26 +225,14 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     fn moved_unpaired(&mut self, slot: u32) -> bool {
         let e = *self.table.get(slot);
         // A listing or an event found it elsewhere first (a hint): follow.
-        if let Some(k) = self
-            .hints
-            .iter()
-            .position(|h| h.slot == slot && h.wd == e.wd)
-        {
-            let h = self.take_hint(k);
+        if let Some(h) = self.take_hint(slot, e.wd) {
             if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
                 return self.follow(slot, h.parent, &h.name);
             }
         }
         // Already where a rename put it (a rescan, a listing or a settled
         // rename followed it first): that rename is done.
-        let name = self.table.name(slot);
-        if let Some(i) = self
-            .moves
-            .iter()
-            .position(|m| m.to_parent == e.parent && m.to_name.as_slice() == name)
-        {
-            self.moves.remove(i);
-        }
+        self.renames.done_at(e.parent, self.table.name(slot));
         // No MOVED_FROM from a watched parent: a root moved (or the
         // pairing was lost, and then the rescan that followed fixes it).
         !e.has(flag::ROOT)
@@ -298,10 +241,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// Re-parents `slot` as `to_parent`/`name`; `false` (and an error
     /// reported) when the name storage has no room for the new name.
     fn follow(&mut self, slot: u32, to_parent: u32, name: &[u8]) -> bool {
-        // A hint that found it where it lands now has served: kept, it
-        // would send a later rename out of the tree back here.
-        self.hints
-            .retain(|h| !(h.slot == slot && h.parent == to_parent && h.name.as_slice() == name));
+        self.renames.landed(slot, to_parent, name);
         match self.table.rename(slot, to_parent, name) {
             Ok(()) => true,
             Err(kind) => {
@@ -400,7 +340,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// Whether renames are waiting for their `IN_MOVE_SELF` (see
     /// [`queue_empty`](Self::queue_empty)).
     pub fn has_pending_moves(&self) -> bool {
-        !self.moves.is_empty()
+        self.renames.any_waiting()
     }
 
     /// Call when a read found the kernel's queue empty: a rename's three
@@ -430,8 +370,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// Should its `IN_MOVE_SELF` come after all (another process's events
     /// in between), the directory is already where it went.
     fn make_room(&mut self) {
-        let i = self.moves.iter().position(|m| m.settled).unwrap_or(0);
-        let m = self.moves.remove(i);
+        let m = self.renames.evict();
         if !m.settled {
             self.settle(m.to_parent, &m.to_name);
         }
@@ -457,13 +396,8 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         gone: impl Fn(&Move) -> bool,
         expired: impl Fn(&Move) -> bool,
     ) {
-        self.moves.retain(|m| !(m.settled && gone(m)));
-        let batch = self.batch;
-        while let Some(i) = self.moves.iter().position(|m| !m.settled && expired(m)) {
-            let m = &mut self.moves[i];
-            m.settled = true;
-            m.batch = batch;
-            let (to_parent, to_name) = (m.to_parent, m.to_name.clone());
+        self.renames.drop_settled(gone);
+        while let Some((to_parent, to_name)) = self.renames.settle_next(&expired, self.batch) {
             self.settle(to_parent, &to_name);
         }
     }

@@ -10,8 +10,7 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// and reported, vanished ones dropped, then [`TreeEventKind::Rescanned`].
     pub(super) fn start_rescan(&mut self) {
         self.ahead = true;
-        self.moves.clear();
-        self.hints.clear();
+        self.renames.clear();
         self.listing.clear();
         self.walk.dir = None;
         for slot in self.table.slots() {
