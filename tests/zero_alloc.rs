@@ -7,9 +7,7 @@
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use zinotify::{
-    Batching, EventMask, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem,
-};
+use zinotify::{Batching, FixedWatchTable, WatchMask, Watcher, WatcherConfig};
 
 mod counting;
 
@@ -54,30 +52,18 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
                 timeout: Some(Duration::from_secs(60)),
                 ..WatcherConfig::default()
             });
-            let (mut received, mut overflows) = (0usize, 0usize);
-            while received < EVENTS {
-                if received == EVENTS / 2 {
+            let mut tally = counting::Tally::default();
+            while tally.received < EVENTS {
+                if tally.received == EVENTS / 2 {
                     // The second half with adaptive batching (its window
                     // under load), the first without.
                     watcher.config_mut().batching = Batching::ADAPTIVE;
                 }
-                match watcher.next() {
-                    Some(Ok(WatcherItem::Event(e))) => {
-                        received += 1;
-                        assert!(e.watch_path.is_some() && !e.name().is_empty());
-                    }
-                    Some(Ok(WatcherItem::Terminal(e))) => {
-                        // Overflow if the writer outran us: counted, resumed.
-                        assert_eq!(e.event.mask, EventMask::Q_OVERFLOW);
-                        overflows += 1;
-                        received += 1;
-                        watcher.resume();
-                    }
-                    Some(Ok(WatcherItem::Idle)) => {}
-                    other => panic!("unexpected: {other:?}"),
+                if tally.take(watcher.next()) {
+                    watcher.resume();
                 }
             }
-            (received, overflows)
+            (tally.received, tally.overflows)
             // The watcher (inotify, epoll, table, buffer) is dropped here.
         };
         let counted = counting::stop();

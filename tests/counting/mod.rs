@@ -41,6 +41,40 @@ pub fn stop() -> (usize, usize) {
     )
 }
 
+/// What a counted flat loop took: events handed out, overflows among them.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub received: usize,
+    pub overflows: usize,
+}
+
+impl Tally {
+    /// Takes one item of `Watcher::next` (blocking or async): an event
+    /// counts, an overflow (the writer outran the reader) counts and
+    /// returns `true`, for the caller to `resume`; an idle marker does not
+    /// count; anything else fails the test.
+    pub fn take<E: std::fmt::Debug>(
+        &mut self,
+        item: Option<Result<zinotify::WatcherItem<'_>, E>>,
+    ) -> bool {
+        match item {
+            Some(Ok(zinotify::WatcherItem::Event(e))) => {
+                self.received += 1;
+                assert!(e.watch_path.is_some() && !e.name().is_empty());
+                false
+            }
+            Some(Ok(zinotify::WatcherItem::Terminal(e))) => {
+                assert_eq!(e.event.mask, zinotify::EventMask::Q_OVERFLOW);
+                self.overflows += 1;
+                self.received += 1;
+                true
+            }
+            Some(Ok(zinotify::WatcherItem::Idle)) => false,
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+}
+
 fn count(size: usize) {
     if COUNTING.with(Cell::get) {
         ALLOCS.fetch_add(1, Ordering::Relaxed);
