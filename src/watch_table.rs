@@ -258,10 +258,10 @@ impl<T: WatchStorage> WatchTable<T> {
         let path = path.path_bytes();
         let full = self.make_room_for(path);
         let refuse = |kind| Err(Error::new(Operation::AddWatch, kind).with_path(path));
-        if let Some(kind) = full {
-            if self.wd(path).is_none() {
-                return refuse(kind);
-            }
+        if let Some(kind) = full
+            && self.wd(path).is_none()
+        {
+            return refuse(kind);
         }
         let wd = inotify.add_watch(path, mask)?;
         if self.aliases(wd).any(|known| known == path) {

@@ -506,10 +506,10 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
     pub fn for_each_dir(&self, mut f: impl FnMut(&[u8], i32)) {
         let mut buf = [0u8; PATH_MAX];
         for slot in self.table.slots() {
-            if self.table.used(slot) {
-                if let Some((len, _)) = self.table.path(slot, &mut buf) {
-                    f(&buf[..len], self.table.get(slot).wd);
-                }
+            if self.table.used(slot)
+                && let Some((len, _)) = self.table.path(slot, &mut buf)
+            {
+                f(&buf[..len], self.table.get(slot).wd);
             }
         }
     }
@@ -739,10 +739,10 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
         }
         self.path[len..total].copy_from_slice(name);
         self.path[total] = 0;
-        if let Some(filter) = &mut self.filter {
-            if !filter(&self.path[..total]) {
-                return Err(Child::Excluded);
-            }
+        if let Some(filter) = &mut self.filter
+            && !filter(&self.path[..total])
+        {
+            return Err(Child::Excluded);
         }
         Ok(total)
     }

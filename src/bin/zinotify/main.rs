@@ -269,12 +269,11 @@ impl Printer {
         };
         let overflow = line.mask.contains(EventMask::Q_OVERFLOW);
         // An overflow has no path to filter on, and must never be hidden.
-        if !overflow {
-            if let Some(filter) = &mut self.filter {
-                if !filter.passes(line.watch, line.name) {
-                    return ControlFlow::Continue(());
-                }
-            }
+        if !overflow
+            && let Some(filter) = &mut self.filter
+            && !filter.passes(line.watch, line.name)
+        {
+            return ControlFlow::Continue(());
         }
         if self.quiet < 2 && (overflow || line.mask.intersects(self.report)) {
             self.print(&line);

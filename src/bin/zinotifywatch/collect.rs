@@ -166,15 +166,15 @@ impl<'s> Tree<'s> {
 /// `event` reports (a directory already watched as part of another root is
 /// watched once, silently, as by inotifywatch).
 fn skipped(event: &zinotify::TreeEvent<'_>, notice: &mut dyn FnMut(&str)) {
-    if let TreeEventKind::Skipped { operation, kind } = event.kind {
-        if kind != ErrorKind::Os(Errno::EXIST) {
-            notice(&format!(
-                "not watching \"{}{}\": {}",
-                String::from_utf8_lossy(event.dir),
-                String::from_utf8_lossy(event.name),
-                Error::new(operation, kind)
-            ));
-        }
+    if let TreeEventKind::Skipped { operation, kind } = event.kind
+        && kind != ErrorKind::Os(Errno::EXIST)
+    {
+        notice(&format!(
+            "not watching \"{}{}\": {}",
+            String::from_utf8_lossy(event.dir),
+            String::from_utf8_lossy(event.name),
+            Error::new(operation, kind)
+        ));
     }
 }
 

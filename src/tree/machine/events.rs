@@ -225,10 +225,11 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     fn moved_unpaired(&mut self, slot: u32) -> bool {
         let e = *self.table.get(slot);
         // A listing or an event found it elsewhere first (a hint): follow.
-        if let Some(h) = self.take_hint(slot, e.wd) {
-            if self.table.used(h.parent) && !self.table.is_within(h.parent, slot) {
-                return self.follow(slot, h.parent, &h.name);
-            }
+        if let Some(h) = self.take_hint(slot, e.wd)
+            && self.table.used(h.parent)
+            && !self.table.is_within(h.parent, slot)
+        {
+            return self.follow(slot, h.parent, &h.name);
         }
         // Already where a rename put it (a rescan, a listing or a settled
         // rename followed it first): that rename is done.

@@ -316,12 +316,13 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
             // Raised by OR-ing in: a replaced mask would drop events for a
             // moment, while others may be creating directories there.
             let raised = self.masks.full | WatchMask::MASK_ADD;
-            if let Some(Ok(wd)) = self.rewatch(slot, raised) {
-                if wd != e.wd && self.table.slot_of(wd).is_none() {
-                    // The path now names another directory (renamed since):
-                    // its own events will bring it in.
-                    self.backend.remove_watch(wd);
-                }
+            if let Some(Ok(wd)) = self.rewatch(slot, raised)
+                && wd != e.wd
+                && self.table.slot_of(wd).is_none()
+            {
+                // The path now names another directory (renamed since):
+                // its own events will bring it in.
+                self.backend.remove_watch(wd);
             }
         }
         self.walk.phase = if self.walk.kind == WalkKind::Rescan {
