@@ -1,6 +1,6 @@
 //! The commands' one wait: epoll on the inotify descriptors and the signal
-//! descriptor, with a deadline, so events, `SIGINT`/`SIGTERM` and `-t`
-//! wake the same loop.
+//! descriptor, with a deadline, so events, signals and `-t` wake the same
+//! loop.
 
 use crate::signals::Signals;
 use rustix::event::epoll;
@@ -17,8 +17,8 @@ const SIGNAL: u64 = 1;
 pub enum Woke {
     /// The deadline passed.
     Timeout,
-    /// `SIGINT` or `SIGTERM` arrived (and was read).
-    Signal,
+    /// This signal arrived (and was read).
+    Signal(libc::c_int),
     /// An inotify descriptor is readable.
     Ready,
 }
@@ -67,8 +67,12 @@ impl<'a> Waiter<'a> {
                 continue;
             }
             let ready_for = |token| events.iter().any(|e| e.data.u64() == token);
-            if ready_for(SIGNAL) && self.signals.is_some_and(Signals::pending) {
-                return Ok(Woke::Signal);
+            if let Some(signal) = self
+                .signals
+                .filter(|_| ready_for(SIGNAL))
+                .and_then(Signals::take)
+            {
+                return Ok(Woke::Signal(signal));
             }
             if ready_for(SOURCE) {
                 return Ok(Woke::Ready);
