@@ -15,6 +15,9 @@
 //!   kernel.
 //! - [`inotify`](mod@inotify): [`Inotify`], the inotify and epoll
 //!   descriptors, reading into the caller's buffer with a timeout.
+//! - [`wait_set`]: [`WaitSet`], waiting on several descriptors at once
+//!   (inotify beside a signalfd, a pipe, an eventfd), ready tokens into a
+//!   [`Readiness`] the caller owns.
 //! - [`storage`]: table storage, one model for every table: fixed
 //!   (`heapless`, `const`), borrowed slices, or growing (`std`).
 //! - [`watches`]: [`Watches`], a wd ↔ path table in any such storage; [`watched`]: [`WatchedEvent`], an event with its watch path.
@@ -65,6 +68,7 @@ pub mod path;
 pub mod runtime;
 pub mod storage;
 pub mod tree;
+pub mod wait_set;
 pub mod watched;
 pub mod watches;
 
@@ -80,6 +84,7 @@ pub use tree::{
     BorrowedTreeStorage, FixedTreeStorage, InotifyTree, InotifyTrees, TreeEvent, TreeEventKind,
     TreeStorage,
 };
+pub use wait_set::{Readiness, WaitSet};
 pub use watched::WatchedEvent;
 #[cfg(feature = "std")]
 pub use watches::GrowingWatches;
