@@ -25,6 +25,7 @@ use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Events, MIN_BUFFER_LEN};
 use crate::mask::WatchMask;
 use crate::path::{PathBytes, with_c_path};
+use crate::wait_set;
 use core::time::Duration;
 use rustix::event::epoll;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -172,11 +173,8 @@ impl Inotify {
         start: Option<Duration>,
         timeout: Option<Duration>,
     ) -> Result<bool, Error> {
-        let mut ready = [epoll::Event {
-            flags: epoll::EventFlags::empty(),
-            data: epoll::EventData::new_u64(0),
-        }];
-        crate::wait_set::wait_for(self.epoll.as_fd(), &mut ready, start, timeout)
+        let mut ready = [wait_set::UNSET];
+        wait_set::wait_for(self.epoll.as_fd(), &mut ready, start, timeout)
             .map(|n| n > 0)
             .map_err(|errno| Error::from_errno(Operation::Wait, errno))
     }

@@ -153,10 +153,6 @@ impl<const N: usize> Readiness<N> {
     /// Room for `N` tokens, none ready yet. `N` must not be 0.
     pub const fn new() -> Self {
         const { assert!(N > 0, "a Readiness needs room for one token at least") };
-        const UNSET: epoll::Event = epoll::Event {
-            flags: epoll::EventFlags::empty(),
-            data: epoll::EventData::new_u64(0),
-        };
         Self {
             events: [UNSET; N],
             len: 0,
@@ -197,6 +193,12 @@ impl<const N: usize> fmt::Debug for Readiness<N> {
         f.debug_list().entries(self.tokens()).finish()
     }
 }
+
+/// An entry of an epoll buffer before `epoll_wait` fills it.
+pub(crate) const UNSET: epoll::Event = epoll::Event {
+    flags: epoll::EventFlags::empty(),
+    data: epoll::EventData::new_u64(0),
+};
 
 /// `epoll_wait` on `epoll` into `ready` until something is ready or
 /// `timeout` (begun at `start` on the monotonic clock; `None` when it
