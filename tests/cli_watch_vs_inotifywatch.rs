@@ -432,41 +432,55 @@ fn timeout_and_sigterm_end_the_collection_like_sigint() {
     );
 }
 
-/// The bit of signal `name` in the masks of `/proc/PID/status`.
-fn signal_bit(name: &str) -> u64 {
-    let number = match name {
-        "HUP" => libc::SIGHUP,
-        "INT" => libc::SIGINT,
-        "USR1" => libc::SIGUSR1,
-        other => panic!("no signal {other}"),
-    };
-    1 << (number - 1)
+/// SIGUSR1's bit in the signal masks of `/proc/PID/status`.
+const USR1_BIT: u64 = 1 << (libc::SIGUSR1 - 1);
+
+/// Whether any of the signal masks `fields` (e.g. `SigPnd:`) in
+/// `/proc/PID/status` of `watcher` has `bit`, and the status text.
+fn signal_mask_has(watcher: &Watcher, fields: &[&str], bit: u64) -> (bool, String) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", watcher.id())).unwrap();
+    let has = status
+        .lines()
+        .filter(|l| fields.iter().any(|f| l.starts_with(f)))
+        .any(|l| u64::from_str_radix(l[7..].trim(), 16).unwrap() & bit != 0);
+    (has, status)
 }
 
-/// Sends SIGUSR1 to `watcher` and waits (up to 20 s) until it is no
-/// longer pending: inotifywatch's handler has started (and its main loop
-/// counts nothing more until the handler has printed), or zinotifywatch
-/// has read it from its signalfd (and prints before it reads any more
-/// events). So the events made next are not in the table it prints.
-fn usr1(watcher: &Watcher) {
-    watcher.signal("USR1");
-    let bit = signal_bit("USR1");
+/// Waits (up to 20 s) until `done` (which reads a status) says so; fails
+/// with `what` and the status otherwise.
+fn until_status(what: &str, done: &dyn Fn() -> (bool, String)) {
     let start = Instant::now();
     loop {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", watcher.id())).unwrap();
-        let pending = status
-            .lines()
-            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
-            .any(|l| u64::from_str_radix(l[7..].trim(), 16).unwrap() & bit != 0);
-        if !pending {
+        let (ok, status) = done();
+        if ok {
             return;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "SIGUSR1 never taken"
+            "{what}: {status}"
         );
         sleep(Duration::from_millis(5));
     }
+}
+
+/// Sends SIGUSR1 to `watcher` and waits until it is no longer pending:
+/// inotifywatch's handler has started (and its main loop counts nothing
+/// more until the handler has printed), or zinotifywatch has read it from
+/// its signalfd (and prints before it reads any more events). So the
+/// events made next are not in the table it prints. First it waits until
+/// SIGUSR1 is caught (inotifywatch sets its handler only after it says
+/// "Finished establishing watches"; the default action would kill it) or
+/// blocked (zinotifywatch blocks it from the start).
+fn usr1(watcher: &Watcher) {
+    let bit = USR1_BIT;
+    until_status("SIGUSR1 never handled", &|| {
+        signal_mask_has(watcher, &["SigCgt:", "SigBlk:"], bit)
+    });
+    watcher.signal("USR1");
+    until_status("SIGUSR1 never taken", &|| {
+        let (pending, status) = signal_mask_has(watcher, &["SigPnd:", "ShdPnd:"], bit);
+        (!pending, status)
+    });
 }
 
 /// The second half of a signalled run: events on paths [`script`] left.
