@@ -33,6 +33,9 @@ pub enum Operation {
     OpenDir,
     /// Listing a directory (`getdents64`).
     ReadDir,
+    /// `epoll_create1`, `epoll_ctl` or `epoll_wait` on a
+    /// [`WaitSet`](crate::WaitSet).
+    WaitSet,
 }
 
 impl Operation {
@@ -46,6 +49,7 @@ impl Operation {
             Self::Read => "read inotify events",
             Self::OpenDir => "open a directory",
             Self::ReadDir => "list a directory",
+            Self::WaitSet => "wait on a set of descriptors",
         }
     }
 }

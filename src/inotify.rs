@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorKind, Operation};
 use crate::event::{Events, MIN_BUFFER_LEN};
 use crate::mask::WatchMask;
 use crate::path::{PathBytes, with_c_path};
-use core::mem::MaybeUninit;
+use crate::wait_set;
 use core::time::Duration;
 use rustix::event::epoll;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -173,23 +173,10 @@ impl Inotify {
         start: Option<Duration>,
         timeout: Option<Duration>,
     ) -> Result<bool, Error> {
-        let mut ready = [MaybeUninit::<epoll::Event>::uninit(); 1];
-        let mut left = timeout;
-        loop {
-            let spec = left.map(to_timespec);
-            match epoll::wait(&self.epoll, &mut ready, spec.as_ref()) {
-                Ok((events, _)) if !events.is_empty() => return Ok(true),
-                // Timed out, unless the timeout was longer than one
-                // `epoll_wait` can take: then wait for the rest.
-                Ok(_) if left.is_none_or(|left| left <= MAX_WAIT) => return Ok(false),
-                Ok(_) | Err(Errno::INTR) => {
-                    if let (Some(start), Some(timeout)) = (start, timeout) {
-                        left = Some(timeout.saturating_sub(now().saturating_sub(start)));
-                    }
-                }
-                Err(errno) => return Err(Error::from_errno(Operation::Wait, errno)),
-            }
-        }
+        let mut ready = [wait_set::UNSET];
+        wait_set::wait_for(self.epoll.as_fd(), &mut ready, start, timeout)
+            .map(|n| n > 0)
+            .map_err(|errno| Error::from_errno(Operation::Wait, errno))
     }
 
     /// Reads whatever events are queued into `buf` without blocking:
@@ -340,11 +327,11 @@ pub(crate) fn add(a: Duration, b: Duration) -> Duration {
 
 /// The longest timeout one `epoll_wait` takes: before Linux 5.11 it counts
 /// milliseconds in an `i32` (about 24.8 days). `wait` waits again for the
-/// rest of a longer one.
-const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
+/// rest of a longer one (so does [`WaitSet::wait`](crate::WaitSet::wait)).
+pub(crate) const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// A `Duration` as the kernel's `timespec`, clamped to [`MAX_WAIT`].
-fn to_timespec(d: Duration) -> Timespec {
+pub(crate) fn to_timespec(d: Duration) -> Timespec {
     let capped = d.min(MAX_WAIT);
     Timespec {
         tv_sec: capped.as_secs() as i64,

@@ -22,6 +22,9 @@
 //! - `path`: [`PathBytes`], path arguments without allocation.
 //! - `inotify`: [`Inotify`], the engine: the inotify and epoll
 //!   descriptors, reading into the caller's buffer with a timeout.
+//! - `wait_set`: [`WaitSet`], waiting on several descriptors at once
+//!   (inotify beside a signalfd, a pipe, an eventfd), ready tokens into a
+//!   [`Readiness`] the caller owns.
 //! - [`storage`]: table storage, one model for every table: fixed
 //!   (`heapless`, `const`), borrowed slices, or growing (`std`).
 //! - `watch_table`: [`WatchTable`], the flat wd ↔ path table, in a
@@ -86,6 +89,8 @@ mod error;
 mod path;
 // The engine: inotify and epoll descriptors, reads into the caller's buffer.
 mod inotify;
+// Waiting on several descriptors at once, with the engine's wait loop.
+mod wait_set;
 // Table storage: fixed, borrowed, growing (a namespace).
 pub mod storage;
 // The flat table: watch descriptor <-> path.
@@ -116,6 +121,7 @@ pub use tree::{
     TREE_BYTES_PER_DIR, TreeEvent, TreeEventKind, TreeStorage, TreeStore, tree_index_len_for,
     tree_name_bytes_for,
 };
+pub use wait_set::{Readiness, WaitSet};
 pub use watch_event::WatchEvent;
 #[cfg(feature = "std")]
 pub use watch_table::GrowingWatchTable;

@@ -432,6 +432,181 @@ fn timeout_and_sigterm_end_the_collection_like_sigint() {
     );
 }
 
+/// SIGUSR1's bit in the signal masks of `/proc/PID/status`.
+const USR1_BIT: u64 = 1 << (libc::SIGUSR1 - 1);
+
+/// Whether any of the signal masks `fields` (e.g. `SigPnd:`) in
+/// `/proc/PID/status` of `watcher` has `bit`, and the status text.
+fn signal_mask_has(watcher: &Watcher, fields: &[&str], bit: u64) -> (bool, String) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", watcher.id())).unwrap();
+    let has = status
+        .lines()
+        .filter(|l| fields.iter().any(|f| l.starts_with(f)))
+        .any(|l| u64::from_str_radix(l[7..].trim(), 16).unwrap() & bit != 0);
+    (has, status)
+}
+
+/// Waits (up to 20 s) until `done` (which reads a status) says so; fails
+/// with `what` and the status otherwise.
+fn until_status(what: &str, done: &dyn Fn() -> (bool, String)) {
+    let start = Instant::now();
+    loop {
+        let (ok, status) = done();
+        if ok {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what}: {status}"
+        );
+        sleep(Duration::from_millis(5));
+    }
+}
+
+/// Sends SIGUSR1 to `watcher` and waits until it is no longer pending:
+/// inotifywatch's handler has started (and its main loop counts nothing
+/// more until the handler has printed), or zinotifywatch has read it from
+/// its signalfd (and prints before it reads any more events). So the
+/// events made next are not in the table it prints. First it waits until
+/// SIGUSR1 is caught (inotifywatch sets its handler only after it says
+/// "Finished establishing watches"; the default action would kill it) or
+/// blocked (zinotifywatch blocks it from the start).
+fn usr1(watcher: &Watcher) {
+    let bit = USR1_BIT;
+    until_status("SIGUSR1 never handled", &|| {
+        signal_mask_has(watcher, &["SigCgt:", "SigBlk:"], bit)
+    });
+    watcher.signal("USR1");
+    until_status("SIGUSR1 never taken", &|| {
+        let (pending, status) = signal_mask_has(watcher, &["SigPnd:", "ShdPnd:"], bit);
+        (!pending, status)
+    });
+}
+
+/// The second half of a signalled run: events on paths [`script`] left.
+fn more(dir: &Path) {
+    let d = dir.join("d");
+    std::fs::write(d.join("a/late"), b"").unwrap();
+    pause();
+    append(&d.join("old"), b"late");
+    pause();
+    std::fs::write(d.join("b2/three"), b"").unwrap();
+    pause();
+    append(&dir.join("f"), b"late");
+    pause();
+}
+
+/// Runs `tool` with `args` on a fresh tree: SIGUSR1 before any event,
+/// [`script`], SIGUSR1, [`more`], SIGUSR1 twice, then `end` (HUP or INT).
+fn run_signalled(tool: Command, args: &[&str], end: &str) -> Output {
+    let dir = TempDir::new("watch-sig");
+    tree(dir.path());
+    let mut cmd = tool;
+    cmd.args(args).current_dir(dir.path());
+    let watcher = Watcher::start_until(cmd, READY);
+    usr1(&watcher);
+    script(dir.path());
+    settle(&watcher);
+    usr1(&watcher);
+    more(dir.path());
+    settle(&watcher);
+    usr1(&watcher);
+    usr1(&watcher);
+    watcher.signal(end);
+    watcher.wait()
+}
+
+/// Standard output cut into its tables: SIGUSR1's blank lines separate
+/// them (a blank line alone is an empty table, "No events occurred.").
+fn tables(stdout: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(stdout);
+    let mut tables = vec![String::new()];
+    for line in text.lines() {
+        if line.is_empty() {
+            tables.push(String::new());
+        } else {
+            let last = tables.last_mut().unwrap();
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    tables
+}
+
+#[test]
+fn sigusr1_prints_the_table_so_far_and_sighup_ends_like_sigint() {
+    if !have_inotifywatch("sigusr1_prints_the_table_so_far_and_sighup_ends_like_sigint") {
+        return;
+    }
+    for (args, end) in [
+        (&["d", "f"][..], "HUP"),
+        (&["-z", "-v", "d", "f"], "HUP"),
+        (&["-e", "create,modify", "-a", "modify", "d", "f"], "INT"),
+        (&["-r", "d", "f"], "HUP"),
+        (&["-r", "-z", "-e", "create", "d"], "INT"),
+    ] {
+        let theirs = run_signalled(Command::new("inotifywatch"), args, end);
+        let ours = run_signalled(zinotifywatch(), args, end);
+        let (our_tables, their_tables) = (tables(&ours.stdout), tables(&theirs.stdout));
+        // Nothing yet, two tables, the last one twice, then the final one.
+        assert_eq!(our_tables.len(), 5, "{args:?}: {our_tables:?}");
+        assert_eq!(our_tables[0], "", "{args:?}");
+        assert!(our_tables[1].starts_with("total  "), "{args:?}");
+        assert_ne!(our_tables[1], our_tables[2], "{args:?}");
+        assert_eq!(our_tables[2], our_tables[3], "{args:?}");
+        assert_eq!(our_tables[3], our_tables[4], "{args:?}");
+        if args.contains(&"-r") {
+            let normalise = |tables: &[String], theirs| -> Vec<String> {
+                let tables = tables.iter();
+                tables
+                    .map(|t| normalise_r(t.as_bytes(), args, theirs))
+                    .collect()
+            };
+            assert_eq!(
+                normalise(&our_tables, false),
+                normalise(&their_tables, true),
+                "stdout for {args:?}"
+            );
+        } else {
+            assert_eq!(
+                ours.stdout.escape_ascii().to_string(),
+                theirs.stdout.escape_ascii().to_string(),
+                "stdout for {args:?}"
+            );
+        }
+        assert_eq!(
+            ours.stderr.escape_ascii().to_string(),
+            theirs.stderr.escape_ascii().to_string(),
+            "stderr for {args:?}"
+        );
+        assert_eq!(ours.status.code(), Some(0), "{args:?}");
+        assert_eq!(theirs.status.code(), Some(0), "{args:?}");
+    }
+}
+
+#[test]
+fn sigusr1_with_json_prints_one_object_per_table() {
+    let out = run_signalled(zinotifywatch(), &["--json", "-e", "create", "d"], "HUP");
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let creates = |table: &serde_json::Value| -> Vec<u64> {
+        let rows = table["rows"].as_array().unwrap().iter();
+        rows.map(|r| r["events"]["create"].as_u64().unwrap())
+            .collect()
+    };
+    // The script's `d/new` and `d/SKIP.LOG`, then [`more`] made nothing
+    // directly in `d`.
+    let seen: Vec<Vec<u64>> = lines.iter().map(creates).collect();
+    assert_eq!(seen, [vec![], vec![2], vec![2], vec![2], vec![2]]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("No events occurred.").count(), 1, "{stderr}");
+}
+
 /// Runs zinotifywatch alone with `args` on `script` over the tree.
 fn ours(args: &[&str], script: &dyn Fn(&Path)) -> String {
     let out = run(zinotifywatch(), args, script);

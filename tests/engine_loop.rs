@@ -7,7 +7,7 @@ mod support;
 use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{End, TempDir, collect};
+use support::{End, TempDir, collect, interrupted_late};
 use zinotify::{
     Batching, EventMask, FilterVerdict, FixedWatchTable, Inotify, WatchMask, Watcher,
     WatcherConfig, WatcherItem,
@@ -123,7 +123,7 @@ fn engine_wait_times_out_polls_and_wakes() {
 #[test]
 fn an_interrupted_wait_resumes_for_the_time_left() {
     let inotify = Inotify::new().unwrap();
-    let (ready, took) = interrupted_late(|| inotify.wait(Some(BLOCK)));
+    let (ready, took) = interrupted_late(BLOCK, || inotify.wait(Some(BLOCK)));
     took.assert_resumed();
     assert!(!ready.unwrap());
 }
@@ -138,69 +138,13 @@ fn an_interrupted_cycle_still_ends_after_one_block() {
         ..WatcherConfig::default()
     };
     let mut w = watcher(&dir, WatchMask::CREATE, config);
-    let (idle, took) = interrupted_late(|| matches!(w.next(), Some(Ok(WatcherItem::Idle))));
+    let (idle, took) = interrupted_late(BLOCK, || matches!(w.next(), Some(Ok(WatcherItem::Idle))));
     took.assert_resumed();
     assert!(idle);
 }
 
 /// The wait the two tests above interrupt.
 const BLOCK: Duration = Duration::from_secs(2);
-
-/// When an interrupted wait ended and when its signal was sent, both from
-/// the wait's start.
-struct Interrupted {
-    ended: Duration,
-    signalled: Duration,
-}
-
-impl Interrupted {
-    /// A wait resumed for the time left ends at `BLOCK`; one started over
-    /// ends a whole `BLOCK` after the signal. `signalled` is read after the
-    /// signal was sent, so it is late if anything: the bound only loosens.
-    fn assert_resumed(&self) {
-        let restarted = self.signalled + BLOCK;
-        assert!(
-            self.ended >= BLOCK * 9 / 10 && self.ended < restarted - BLOCK / 2,
-            "ended after {:?}; resumed it would end about {BLOCK:?}, \
-             restarted about {restarted:?}",
-            self.ended
-        );
-    }
-}
-
-/// Runs `f` on this thread while another sends it a caught signal three
-/// quarters of a `BLOCK` from now: late, so that a restarted wait would end
-/// far from a resumed one. The signal goes to this thread alone, so the
-/// tests running beside it are not disturbed.
-fn interrupted_late<T>(f: impl FnOnce() -> T) -> (T, Interrupted) {
-    extern "C" fn caught(_: libc::c_int) {}
-    // SAFETY: `caught` is async-signal-safe (it does nothing), and the
-    // handler stays valid for the life of the process.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = caught as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        assert_eq!(
-            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
-            0
-        );
-    }
-    // SAFETY: pthread_self has no preconditions.
-    let waiter = unsafe { libc::pthread_self() };
-    let start = Instant::now();
-    std::thread::scope(|scope| {
-        let signalled = scope.spawn(move || {
-            std::thread::sleep(BLOCK * 3 / 4);
-            // SAFETY: the waiting thread outlives this scope.
-            assert_eq!(unsafe { libc::pthread_kill(waiter, libc::SIGUSR1) }, 0);
-            start.elapsed()
-        });
-        let out = f();
-        let ended = start.elapsed();
-        let signalled = signalled.join().unwrap();
-        (out, Interrupted { ended, signalled })
-    })
-}
 
 #[test]
 fn terminal_events_are_configurable() {

@@ -76,3 +76,64 @@ fn flat_watching_allocates_nothing_from_new_to_drop() {
     eprintln!("{received} events ({overflows} overflows)");
     assert_eq!(counted, (0, 0), "allocations, bytes on the reader thread");
 }
+
+/// A `WaitSet` over an inotify instance and an eventfd, from `new()` to
+/// drop: 10 000 wake-ups of each member, polls that find nothing, all
+/// without an allocation.
+#[test]
+fn a_wait_set_allocates_nothing_from_new_to_drop() {
+    use rustix::event::{EventfdFlags, eventfd};
+    use zinotify::{Inotify, Readiness, WaitSet};
+
+    let dir = std::env::temp_dir().join(format!("zinotify-zero-alloc-set-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("f");
+    std::fs::write(&file, b"").unwrap();
+    let path = file.as_os_str().as_bytes();
+
+    counting::start();
+    {
+        let inotify = Inotify::new().unwrap();
+        inotify.add_watch(path, WatchMask::ATTRIB).unwrap();
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).unwrap();
+        let set = WaitSet::new().unwrap();
+        set.add(&inotify, 0).unwrap();
+        set.add(&wake, 1).unwrap();
+        let mut ready = Readiness::<2>::new();
+        let (mut buf, mut count) = ([0u8; 1024], [0u8; 8]);
+        for i in 0..10_000u64 {
+            assert_eq!(set.wait(&mut ready, Some(Duration::ZERO)).unwrap(), 0);
+            if i % 2 == 0 {
+                rustix::io::write(&wake, &1u64.to_ne_bytes()).unwrap();
+                assert_eq!(set.wait(&mut ready, None).unwrap(), 1);
+                assert!(ready.contains(1));
+                rustix::io::read(&wake, &mut count).unwrap();
+            } else {
+                // An event on the file, made on this thread with no
+                // allocation: `utimensat` through rustix.
+                let now = rustix::fs::Timestamps {
+                    last_access: rustix::fs::Timespec {
+                        tv_sec: 0,
+                        tv_nsec: rustix::fs::UTIME_NOW,
+                    },
+                    last_modification: rustix::fs::Timespec {
+                        tv_sec: 0,
+                        tv_nsec: rustix::fs::UTIME_NOW,
+                    },
+                };
+                rustix::fs::utimensat(rustix::fs::CWD, path, &now, rustix::fs::AtFlags::empty())
+                    .unwrap();
+                assert_eq!(
+                    set.wait(&mut ready, Some(Duration::from_secs(5))).unwrap(),
+                    1
+                );
+                assert!(ready.contains(0));
+                assert_eq!(inotify.read_events(&mut buf).unwrap().count(), 1);
+            }
+        }
+        // The set, the eventfd and the inotify instance are dropped here.
+    }
+    let counted = counting::stop();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(counted, (0, 0), "allocations, bytes");
+}

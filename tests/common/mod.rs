@@ -1,11 +1,14 @@
 //! Helpers shared by the integration tests: a temporary directory that
 //! cleans up after itself, a loop that reads real kernel events until a
-//! condition holds or a timeout passes, and re-running one test in a child
-//! process (in a user namespace of its own, to lower limits safely).
+//! condition holds or a timeout passes, re-running one test in a child
+//! process (in a user namespace of its own, to lower limits safely), and
+//! interrupting a wait with a signal ([`interrupt`]).
 //!
 //! Each test crate includes this with `mod common;` and uses only part of
 //! it, hence the `dead_code` allowance.
 #![allow(dead_code)]
+
+pub mod interrupt;
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 #[allow(unused_imports)] // each test file uses its own subset
+pub use common::interrupt::interrupted_late;
+#[allow(unused_imports)] // each test file uses its own subset
 pub use common::{TempDir, assert_passed, in_ci, rerun_in_user_namespace};
 
 use std::os::unix::ffi::OsStrExt;

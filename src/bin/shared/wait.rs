@@ -1,14 +1,14 @@
-//! The commands' one wait: epoll on the inotify descriptors and the signal
-//! descriptor, with a deadline, so events, `SIGINT`/`SIGTERM` and `-t`
-//! wake the same loop.
+//! The commands' one wait: the library's [`WaitSet`] over the inotify
+//! descriptors and the signal descriptor, with a deadline, so events,
+//! signals and `-t` wake the same loop. What is left here is the commands'
+//! policy: a deadline rather than a timeout, and a signal before events.
 
 use crate::signals::Signals;
-use rustix::event::epoll;
-use rustix::fd::{BorrowedFd, OwnedFd};
-use std::io;
-use std::time::{Duration, Instant};
+use rustix::fd::BorrowedFd;
+use std::time::Instant;
+use zinotify::{Readiness, WaitSet};
 
-/// Epoll tokens.
+/// Tokens in the set: every inotify descriptor shares one.
 const SOURCE: u64 = 0;
 const SIGNAL: u64 = 1;
 
@@ -17,71 +17,56 @@ const SIGNAL: u64 = 1;
 pub enum Woke {
     /// The deadline passed.
     Timeout,
-    /// `SIGINT` or `SIGTERM` arrived (and was read).
-    Signal,
+    /// This signal arrived (and was read).
+    Signal(libc::c_int),
     /// An inotify descriptor is readable.
     Ready,
 }
 
-/// An epoll set over the sources and, if any, the signals.
+/// A wait set over the sources and, if any, the signals.
 pub struct Waiter<'a> {
-    epoll: OwnedFd,
+    set: WaitSet,
     signals: Option<&'a Signals>,
 }
 
-/// The error for a failed epoll call.
-fn fail(err: rustix::io::Errno) -> String {
-    format!("cannot wait for events: {}", io::Error::from(err))
+/// The error for a failed wait, or a failed set-up of one ("cannot wait
+/// on a set of descriptors: ...").
+fn fail(err: zinotify::Error) -> String {
+    err.to_string()
 }
 
 impl<'a> Waiter<'a> {
     /// Waits on `sources` (readable means there are events) and `signals`.
     pub fn new(sources: &[BorrowedFd<'_>], signals: Option<&'a Signals>) -> Result<Self, String> {
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail)?;
-        let flags = epoll::EventFlags::IN;
+        let set = WaitSet::new().map_err(fail)?;
         for &fd in sources {
-            epoll::add(&epoll, fd, epoll::EventData::new_u64(SOURCE), flags).map_err(fail)?;
+            set.add(fd, SOURCE).map_err(fail)?;
         }
         if let Some(signals) = signals {
-            epoll::add(&epoll, signals, epoll::EventData::new_u64(SIGNAL), flags).map_err(fail)?;
+            set.add(signals, SIGNAL).map_err(fail)?;
         }
-        Ok(Self { epoll, signals })
+        Ok(Self { set, signals })
     }
 
     /// Blocks until a source is readable, a signal arrives, or `deadline`
     /// (`None`: never) passes. A signal wins over events ready at the same
     /// time.
     pub fn wait(&self, deadline: Option<Instant>) -> Result<Woke, String> {
-        let mut ready = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 4];
+        // Room for every member: the commands have one or two sources and
+        // the signals, so a ready signal is never left for a later wait.
+        let mut ready = Readiness::<4>::new();
         loop {
-            let left = deadline.map(|d| to_timespec(d.saturating_duration_since(Instant::now())));
-            let events = match epoll::wait(&self.epoll, &mut ready, left.as_ref()) {
-                Ok((events, _)) => events,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(err) => return Err(fail(err)),
-            };
-            if events.is_empty() {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Ok(Woke::Timeout);
-                }
-                continue;
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if self.set.wait(&mut ready, left).map_err(fail)? == 0 {
+                return Ok(Woke::Timeout);
             }
-            let ready_for = |token| events.iter().any(|e| e.data.u64() == token);
-            if ready_for(SIGNAL) && self.signals.is_some_and(Signals::pending) {
-                return Ok(Woke::Signal);
+            let signal = self.signals.filter(|_| ready.contains(SIGNAL));
+            if let Some(signal) = signal.and_then(Signals::take) {
+                return Ok(Woke::Signal(signal));
             }
-            if ready_for(SOURCE) {
+            if ready.contains(SOURCE) {
                 return Ok(Woke::Ready);
             }
         }
-    }
-}
-
-/// A wait as the kernel's `timespec`, capped where epoll_wait is happy.
-fn to_timespec(d: Duration) -> rustix::time::Timespec {
-    let d = d.min(Duration::from_secs(86_400));
-    rustix::time::Timespec {
-        tv_sec: d.as_secs() as i64,
-        tv_nsec: i64::from(d.subsec_nanos()),
     }
 }

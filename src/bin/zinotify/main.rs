@@ -115,7 +115,7 @@ fn run() -> Result<u8, String> {
     // default (the signal ends it, as it ends inotifywait).
     let signals = if options.monitor {
         Some(
-            signals::Signals::block()
+            signals::Signals::block(&[libc::SIGINT, libc::SIGTERM])
                 .map_err(|err| format!("cannot set up signal handling: {err}"))?,
         )
     } else {
@@ -382,7 +382,7 @@ fn event_loop(
     loop {
         match waiter.wait(deadline)? {
             Woke::Timeout => return Ok(EXIT_TIMEOUT),
-            Woke::Signal => return Ok(EXIT_EVENT),
+            Woke::Signal(_) => return Ok(EXIT_EVENT),
             Woke::Ready => {}
         }
         if last_batch.is_some_and(|t| t.elapsed() < BUSY_GAP) {

@@ -1,8 +1,9 @@
 //! `zinotifywatch`: inotifywatch 3.22's command line on zinotify's engine.
 //!
 //! It watches the paths given (whole trees with `-r`), counts the events
-//! per watch until `-t` seconds pass or SIGINT/SIGTERM arrives, and prints
-//! inotifywatch's table byte for byte (or one JSON object with `--json`).
+//! per watch until `-t` seconds pass or SIGINT/SIGTERM/SIGHUP arrives, and
+//! prints inotifywatch's table byte for byte (or one JSON object with
+//! `--json`); SIGUSR1 prints the table so far and counting goes on.
 //! With `-r` it counts what inotifywatch misses: files made in a new
 //! directory before its watch existed (found by listing it), and events
 //! under a renamed directory, counted on its new path.
@@ -43,6 +44,7 @@ mod wait;
 
 use args::{Command, Options};
 use collect::Collect;
+use libc::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use path_filter::PathFilter;
 use paths::PathList;
 use stats::Stats;
@@ -92,18 +94,16 @@ fn run() -> Result<(), String> {
     if list.watch.is_empty() {
         return Err("No files specified to watch!".into());
     }
-    // Blocked from the start: a signal during set-up ends the collection
-    // as soon as it begins, instead of killing the command.
-    let signals =
-        signals::Signals::block().map_err(|err| format!("cannot set up signal handling: {err}"))?;
+    // Blocked from the start: a signal during set-up takes effect as soon
+    // as the collection begins, instead of killing the command.
+    let signals = signals::Signals::block(&[SIGINT, SIGTERM, SIGHUP, SIGUSR1])
+        .map_err(|err| format!("cannot set up signal handling: {err}"))?;
     let notice = &mut |text: &str| eprintln!("zinotifywatch: {text}");
 
     eprintln!("Establishing watches...");
-    let mut stats = Stats::default();
-    let mut count = |wd: i32, dir: &[u8], name: &[u8], mask| {
-        if filter.as_mut().is_none_or(|f| f.passes(dir, name)) {
-            stats.count(wd, dir, mask);
-        }
+    let mut counter = Counter {
+        filter: filter.as_mut(),
+        stats: Stats::default(),
     };
     if options.recursive {
         let mut prune = prune::Prune::new(&list.exclude, None)?;
@@ -123,17 +123,41 @@ fn run() -> Result<(), String> {
         }
         tree.establish(notice)
             .map_err(|err| failed(err.path().unwrap_or(&list.watch[0]), &err))?;
-        count_until_done(&options, &mut tree, &signals, &mut count, notice)?;
-        tree.each_watch(&mut |wd, path| stats.watched(wd, path));
+        count_until_done(&options, &mut tree, &signals, &mut counter, notice)?;
+        print(&options, &counter.now(&tree))
     } else {
         let mut flat = collect::Flat::new(options.watch).map_err(|e| e.to_string())?;
         for path in &list.watch {
             flat.add(path).map_err(|err| failed(path, &err))?;
         }
-        count_until_done(&options, &mut flat, &signals, &mut count, notice)?;
-        flat.each_watch(&mut |wd, path| stats.watched(wd, path));
+        count_until_done(&options, &mut flat, &signals, &mut counter, notice)?;
+        print(&options, &counter.now(&flat))
     }
-    print(&options, &stats)
+}
+
+/// The counts, and the filter that decides what is counted.
+struct Counter<'f> {
+    filter: Option<&'f mut PathFilter>,
+    stats: Stats,
+}
+
+impl Counter<'_> {
+    /// Counts one event of `source`, unless the filter drops it.
+    fn count(&mut self, wd: i32, dir: &[u8], name: &[u8], mask: zinotify::EventMask) {
+        if self.filter.as_mut().is_none_or(|f| f.passes(dir, name)) {
+            self.stats.count(wd, dir, mask);
+        }
+    }
+
+    /// The counts so far with every watch `source` holds now, under its
+    /// path now (a row of zeros for `-z` where nothing was counted). A
+    /// copy: a watch held now but gone by the end must not leave a row in
+    /// the final table.
+    fn now(&self, source: &dyn Collect) -> Stats {
+        let mut stats = self.stats.clone();
+        source.each_watch(&mut |wd, path| stats.watched(wd, path));
+        stats
+    }
 }
 
 /// inotifywatch's message for a path it cannot watch.
@@ -155,13 +179,17 @@ fn failed(path: &[u8], err: &Error) -> String {
     }
 }
 
-/// Says set-up is done, then counts events until `-t` passes or a signal
-/// arrives.
+/// Says set-up is done, then counts events until `-t` passes or SIGINT,
+/// SIGTERM or SIGHUP arrives (as inotifywatch, whose handler for the three
+/// is the same). SIGUSR1 prints the table so far and a blank line, as
+/// inotifywatch does, and counting goes on; zinotifywatch writes it at
+/// once, where inotifywatch's buffered `printf` holds it until its exit
+/// when standard output is not a terminal (the bytes are the same).
 fn count_until_done(
     options: &Options,
     source: &mut dyn Collect,
     signals: &signals::Signals,
-    count: &mut collect::Sink<'_>,
+    counter: &mut Counter<'_>,
     notice: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
     if options.verbose {
@@ -175,8 +203,20 @@ fn count_until_done(
     let waiter = Waiter::new(&source.fds(), Some(signals))?;
     loop {
         match waiter.wait(deadline)? {
-            Woke::Timeout | Woke::Signal => return Ok(()),
-            Woke::Ready => source.drain(count, notice).map_err(|err| err.to_string())?,
+            Woke::Signal(SIGUSR1) => {
+                print(options, &counter.now(source))?;
+                // Not in JSON Lines: each table is already one line.
+                if !options.json {
+                    write_out(b"\n")?;
+                }
+            }
+            Woke::Timeout | Woke::Signal(_) => return Ok(()),
+            Woke::Ready => source
+                .drain(
+                    &mut |wd, dir, name, mask| counter.count(wd, dir, name, mask),
+                    notice,
+                )
+                .map_err(|err| err.to_string())?,
         }
     }
 }
@@ -193,8 +233,13 @@ fn print(options: &Options, stats: &Stats) -> Result<(), String> {
     if !table.any {
         eprintln!("No events occurred.");
     }
+    write_out(&out)
+}
+
+/// Writes `bytes` to standard output and flushes it.
+fn write_out(bytes: &[u8]) -> Result<(), String> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         // A reader that went away (`| head -1`) is not an error.
         Err(err) if err.kind() != io::ErrorKind::BrokenPipe => {
             Err(format!("cannot write the table: {err}"))

@@ -86,7 +86,7 @@ impl Row {
 }
 
 /// The counts, by watch descriptor.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Stats {
     rows: HashMap<i32, Row>,
 }
