@@ -20,7 +20,7 @@
 //! printed). Without
 //! inotifywait it runs the tree alone and says so.
 
-#[path = "../tests/storms/mod.rs"]
+#[path = "../tests/common/storms.rs"]
 mod storms;
 
 use std::io::{BufRead, BufReader, Read};

@@ -2,11 +2,10 @@
 //! signals, pipes, `--fromfile`, `--exclude`. Real files, real kernel events.
 #![cfg(feature = "cli")]
 
-mod cli_common;
 mod common;
 
-use cli_common::{Watcher, lines, wait_established, zinotify};
 use common::TempDir;
+use common::cli::{Watcher, lines, wait_established, zinotify};
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};

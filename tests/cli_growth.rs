@@ -4,10 +4,9 @@
 //! the kernel holds a watch for every directory (`/proc/PID/fdinfo`).
 #![cfg(feature = "cli")]
 
-mod cli_common;
 mod common;
 
-use cli_common::{wait_established, zinotify};
+use common::cli::{wait_established, zinotify};
 use common::{TempDir, in_ci};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -84,10 +83,10 @@ fn recursive_watch_follows_a_tree_growing_past_65536_directories() {
     // The probe's line can come out before the last watches are added (the
     // listing of a new directory goes on after its events): wait for them.
     let settle = Instant::now() + Duration::from_secs(30);
-    let mut held = kernel_watches(child.id());
+    let mut held = common::process_watches(child.id());
     while held < watches && Instant::now() < settle {
         std::thread::sleep(Duration::from_millis(100));
-        held = kernel_watches(child.id());
+        held = common::process_watches(child.id());
     }
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let status = child.wait().unwrap();
@@ -101,25 +100,4 @@ fn recursive_watch_follows_a_tree_growing_past_65536_directories() {
     );
     assert_eq!(held, watches, "watches the kernel holds (stderr: {rest})");
     assert!(!rest.contains("full"), "no full table reported: {rest}");
-}
-
-/// The watches in the inotify instance of process `pid`: `inotify wd:`
-/// lines of its `/proc/PID/fdinfo`.
-fn kernel_watches(pid: u32) -> usize {
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap();
-    fds.filter_map(|fd| {
-        let fd = fd.ok()?;
-        let target = std::fs::read_link(fd.path()).ok()?;
-        (target.to_str() == Some("anon_inode:inotify")).then(|| {
-            let info = std::fs::read_to_string(format!(
-                "/proc/{pid}/fdinfo/{}",
-                fd.file_name().to_string_lossy()
-            ))
-            .unwrap();
-            info.lines()
-                .filter(|l| l.starts_with("inotify wd:"))
-                .count()
-        })
-    })
-    .sum()
 }

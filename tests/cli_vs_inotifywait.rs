@@ -7,7 +7,6 @@
 //! inotifywait fails the test.
 #![cfg(feature = "cli")]
 
-mod cli_common;
 mod common;
 
 // The pure formatting functions of the command, checked below against what
@@ -16,8 +15,8 @@ mod common;
 #[path = "../src/bin/zinotify/format.rs"]
 mod format;
 
-use cli_common::{Watcher, have_inotifywait, lines, show, zinotify};
 use common::TempDir;
+use common::cli::{Watcher, have_inotifywait, lines, show, zinotify};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -388,7 +387,7 @@ fn side_by_side(
     cwd: &Path,
     args: &[&str],
     script: impl FnOnce(),
-) -> (cli_common::Output, cli_common::Output) {
+) -> (common::cli::Output, common::cli::Output) {
     let monitor = args.contains(&"-m");
     let start = |mut cmd: Command| {
         cmd.current_dir(cwd).args(args);
@@ -406,7 +405,7 @@ fn side_by_side(
 
 /// Asserts both printed the same lines, and (without `-m`) ended with the
 /// same status; returns zinotify's standard error.
-fn assert_same_run((z, i): &(cli_common::Output, cli_common::Output), args: &[&str]) -> String {
+fn assert_same_run((z, i): &(common::cli::Output, common::cli::Output), args: &[&str]) -> String {
     assert_eq!(
         show(&lines(&z.stdout)),
         show(&lines(&i.stdout)),

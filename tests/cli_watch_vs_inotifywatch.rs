@@ -10,11 +10,10 @@
 #![cfg(feature = "cli")]
 #![allow(unsafe_code)] // pidfd_getfd and FIONREAD, to see a watcher's queue
 
-mod cli_common;
 mod common;
 
-use cli_common::{Output, Watcher, have_tool, zinotifywatch};
 use common::TempDir;
+use common::cli::{Output, Watcher, have_tool, zinotifywatch};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;

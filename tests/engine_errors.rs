@@ -1,13 +1,13 @@
 //! Bad input and exhausted limits: each is a clear, typed error that names
 //! the path or the limit, and leaves nothing behind.
 
-mod support;
+mod common;
 
+use common::engine::{TempDir, assert_passed, kernel_watch_count, rerun_in_user_namespace};
 use rustix::fd::AsFd;
 use rustix::io::Errno;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
-use support::{TempDir, assert_passed, kernel_watch_count, rerun_in_user_namespace};
 use zinotify::{ErrorKind, FixedWatchTable, Inotify, Operation, PATH_MAX, WatchMask};
 
 #[test]
@@ -111,7 +111,7 @@ fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
     let parent = TempDir::new("replaced");
     let dir = parent.join("d");
     std::fs::create_dir(&dir).unwrap();
-    let dir = support::bytes(&dir);
+    let dir = common::engine::bytes(&dir);
     let mut w = zinotify::Watcher::from_paths(
         [dir],
         WatchMask::CREATE,
@@ -119,7 +119,7 @@ fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
         [0u8; 4096],
     )
     .unwrap()
-    .config(support::quiet_after(300));
+    .config(common::engine::quiet_after(300));
     let old = w.watches().wd(dir).unwrap();
     std::fs::remove_dir(std::ffi::OsStr::from_bytes(dir)).unwrap();
     std::fs::create_dir(std::ffi::OsStr::from_bytes(dir)).unwrap();
@@ -129,7 +129,7 @@ fn a_full_table_undoes_a_new_watch_for_a_replaced_path() {
     assert_eq!(kernel_watch_count(w.inotify().as_fd()), 0);
     assert_eq!(w.watches().wd(dir), Some(old));
 
-    let (events, _, _) = support::collect(&mut w, usize::MAX);
+    let (events, _, _) = common::engine::collect(&mut w, usize::MAX);
     let got: Vec<_> = events
         .iter()
         .map(|e| (e.wd, e.mask, e.watch_path.is_some()))

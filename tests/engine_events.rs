@@ -1,11 +1,11 @@
 //! What the kernel reports comes out of the engine and the `Watcher` loop,
 //! in order, with its watch path and its name byte for byte.
 
-mod support;
+mod common;
 
+use common::engine::{End, Owned, TempDir, bytes, collect, quiet_after};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use support::{End, Owned, TempDir, bytes, collect, quiet_after};
 use zinotify::{EventMask, FixedWatchTable, Inotify, WatchMask, Watcher, WatcherItem};
 
 type Table = FixedWatchTable<16, 4096>;
@@ -184,7 +184,7 @@ fn remove_by_descriptor_on_the_bare_engine() {
     let wd = inotify.add_watch(dir.bytes(), WatchMask::CREATE).unwrap();
     inotify.remove_watch(wd).unwrap();
     fs::write(dir.join("x"), b"").unwrap();
-    assert_eq!(support::queued_masks(&inotify), [EventMask::IGNORED]);
+    assert_eq!(common::engine::queued_masks(&inotify), [EventMask::IGNORED]);
     // The kernel forgot it: a second removal is EINVAL.
     let err = inotify.remove_watch(wd).unwrap_err();
     assert_eq!(err.errno(), Some(rustix::io::Errno::INVAL));
@@ -209,7 +209,7 @@ fn non_utf8_and_255_byte_names_come_through_byte_exact() {
 /// loop (a default terminal event), and `resume` goes on.
 #[test]
 fn overflow_reaches_the_user_and_ends_the_loop() {
-    let max = support::max_queued_events();
+    let max = common::engine::max_queued_events();
     let dir = TempDir::new("overflow");
     let mut w = watcher(&[dir.bytes()], WatchMask::CREATE);
     for i in 0..max + 600 {
@@ -244,7 +244,7 @@ fn overflow_reaches_the_user_and_ends_the_loop() {
 
 #[test]
 fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything() {
-    let max = support::max_queued_events();
+    let max = common::engine::max_queued_events();
     let dir = TempDir::new("overflow-filter");
     let mut w = watcher(&[dir.bytes()], WatchMask::CREATE)
         .config(zinotify::WatcherConfig {

@@ -2,12 +2,12 @@
 //! duration and idle markers, the overall timeout, terminal events, the
 //! filter, EINTR, and the coalescing window. Timing asserts are loose.
 
-mod support;
+mod common;
 
+use common::engine::{End, TempDir, collect, interrupted_late};
 use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{End, TempDir, collect, interrupted_late};
 use zinotify::{
     Batching, EventMask, FilterVerdict, FixedWatchTable, Inotify, WatchMask, Watcher,
     WatcherConfig, WatcherItem,
@@ -151,7 +151,7 @@ fn terminal_events_are_configurable() {
     let dir = TempDir::new("terminal");
     let config = WatcherConfig {
         terminal: EventMask::DELETE,
-        ..support::quiet_after(500)
+        ..common::engine::quiet_after(500)
     };
     let mut w = watcher(&dir, WatchMask::CREATE | WatchMask::DELETE, config);
     fs::write(dir.join("a"), b"").unwrap();
@@ -172,12 +172,13 @@ fn terminal_events_are_configurable() {
 #[test]
 fn the_filter_drops_events_and_can_stop_the_loop() {
     let dir = TempDir::new("filter");
-    let mut w =
-        watcher(&dir, WatchMask::CREATE, support::quiet_after(500)).filter(|e| match e.name() {
+    let mut w = watcher(&dir, WatchMask::CREATE, common::engine::quiet_after(500)).filter(|e| {
+        match e.name() {
             b"stop" => FilterVerdict::Stop,
             name if name.ends_with(b".tmp") => FilterVerdict::Drop,
             _ => FilterVerdict::Keep,
-        });
+        }
+    });
     for name in ["a.tmp", "b", "c.tmp", "stop", "after"] {
         fs::write(dir.join(name), b"").unwrap();
     }
@@ -217,7 +218,7 @@ fn batching_loses_nothing(name: &str, batching: Batching) {
     let dir = TempDir::new(name);
     let config = WatcherConfig {
         batching,
-        ..support::quiet_after(2000)
+        ..common::engine::quiet_after(2000)
     };
     let mut w = watcher(&dir, WatchMask::CREATE | WatchMask::DELETE, config);
     let seen = AtomicUsize::new(0);
@@ -236,7 +237,7 @@ fn batching_loses_nothing(name: &str, batching: Batching) {
         let mut events = Vec::with_capacity(2 * FILES);
         while events.len() < 2 * FILES {
             match w.next() {
-                Some(Ok(WatcherItem::Event(e))) => events.push(support::Owned::from(&e)),
+                Some(Ok(WatcherItem::Event(e))) => events.push(common::engine::Owned::from(&e)),
                 other => {
                     // Let the writer finish, then fail.
                     seen.store(usize::MAX / 2, Ordering::Relaxed);

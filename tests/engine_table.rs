@@ -2,11 +2,11 @@
 //! paths, one inode, one descriptor), removal through `IN_IGNORED`, and
 //! storage the caller sized at run time.
 
-mod support;
+mod common;
 
+use common::engine::{TempDir, bytes, collect, kernel_watch_count, quiet_after};
 use rustix::fd::AsFd;
 use std::fs;
-use support::{TempDir, bytes, collect, kernel_watch_count, quiet_after};
 use zinotify::{EventMask, Inotify, WatchDescriptor, WatchEntry, WatchMask, WatchTable, Watcher};
 
 #[test]
@@ -26,7 +26,7 @@ fn adding_a_watched_path_again_returns_its_descriptor_without_a_new_entry() {
     // As with inotify_add_watch itself, the second mask replaced the first.
     fs::write(dir.join("f"), b"").unwrap();
     fs::remove_file(dir.join("f")).unwrap();
-    assert_eq!(support::queued_masks(&inotify), [EventMask::DELETE]);
+    assert_eq!(common::engine::queued_masks(&inotify), [EventMask::DELETE]);
 }
 
 /// A hard link and a symlink reach the same inode: the kernel returns the

@@ -4,13 +4,13 @@
 //! timeout or idle markers.
 #![cfg(feature = "std")]
 
-mod support;
+mod common;
 
+use common::engine::TempDir;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use rustix::fd::AsRawFd;
 use std::time::Duration;
-use support::TempDir;
 use zinotify::sans_io::WatcherStep;
 use zinotify::{Error, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem};
 

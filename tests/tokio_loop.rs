@@ -2,10 +2,10 @@
 //! `tokio::select!`, a tree moved into `tokio::spawn`, and the same idle,
 //! timeout and ending semantics as the blocking loops.
 
-mod support;
+mod common;
 
+use common::engine::{Owned, TempDir, bytes};
 use std::time::Duration;
-use support::{Owned, TempDir, bytes};
 use tokio::runtime::{Builder, Runtime};
 use zinotify::runtime::tokio::{AsyncTrees, AsyncWatcher};
 use zinotify::{
@@ -64,7 +64,7 @@ fn events_in_order_on_both_runtimes() {
         for i in 0..50 {
             std::fs::write(dir.path().join(format!("f{i}")), b"").unwrap();
         }
-        let blocking = watcher(&dir, support::quiet_after(200));
+        let blocking = watcher(&dir, common::engine::quiet_after(200));
         let (events, _, end) = rt.block_on(async {
             let mut w = AsyncWatcher::new(blocking).unwrap();
             // Deleted after the watch began: 50 events, then the timeout.
@@ -93,8 +93,8 @@ fn idle_and_timeout_as_in_the_blocking_loop() {
     };
     let dir = TempDir::new("tokio-idle");
     let mut blocking = watcher(&dir, config);
-    let (events, blocking_idle, end) = support::collect(&mut blocking, usize::MAX);
-    assert!(events.is_empty() && end == support::End::TimedOut);
+    let (events, blocking_idle, end) = common::engine::collect(&mut blocking, usize::MAX);
+    assert!(events.is_empty() && end == common::engine::End::TimedOut);
     assert!(blocking.next().is_none());
     for (name, rt) in runtimes() {
         let (events, idle, end) = rt.block_on(async {
@@ -128,7 +128,7 @@ fn cancelled_next_loses_no_event_on(rt: &Runtime, name: &str, batching: Batching
     let dir = TempDir::new("tokio-cancel");
     let config = WatcherConfig {
         batching,
-        ..support::quiet_after(2000)
+        ..common::engine::quiet_after(2000)
     };
     let blocking = watcher(&dir, config);
     let (names, cancelled) = rt.block_on(async {
@@ -282,7 +282,7 @@ fn fixed_storage_and_an_array_buffer() {
             [0u8; 1024],
         )
         .unwrap()
-        .config(support::quiet_after(2000));
+        .config(common::engine::quiet_after(2000));
         let mut w = AsyncWatcher::new(w).unwrap();
         std::fs::write(dir.path().join("x"), b"").unwrap();
         match w.next().await {

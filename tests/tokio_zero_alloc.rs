@@ -11,7 +11,11 @@ use std::time::Duration;
 use zinotify::runtime::tokio::AsyncWatcher;
 use zinotify::{Batching, FixedWatchTable, WatchMask, Watcher, WatcherConfig, WatcherItem};
 
-mod counting;
+mod common;
+use common::counting;
+
+#[global_allocator]
+static GLOBAL: counting::Counting = counting::Counting;
 
 const EVENTS: usize = 100_000;
 

@@ -2,11 +2,11 @@
 //! removal, overflow recovery, symlinks and bind mounts, masks, and bad
 //! input. Every test makes real files in a temporary directory.
 
-mod tree_support;
+mod common;
 
+use common::tree::*;
 use std::collections::BTreeSet;
 use std::time::Duration;
-use tree_support::*;
 use zinotify::TreeEventKind;
 use zinotify::{ErrorKind, EventMask, WatchMask};
 

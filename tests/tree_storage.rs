@@ -4,11 +4,11 @@
 //! typed error and a consistent tree, at the cap the user set.
 #![cfg(feature = "std")]
 
-mod tree_support;
+mod common;
 
+use common::tree::{TempDir, drain, ready, watched};
 use std::sync::mpsc;
 use std::time::Duration;
-use tree_support::{TempDir, drain, ready, watched};
 use zinotify::{ErrorKind, WatchMask};
 use zinotify::{FixedTreeStorage, GrowingTreeStorage, InotifyTree, InotifyTrees, TreeEventKind};
 

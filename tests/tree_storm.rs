@@ -4,13 +4,13 @@
 //! fresh walk, the kernel holds exactly the table's watches, and every
 //! directory an event named existed at some point.
 
-mod tree_support;
+mod common;
 
+use common::tree::*;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tree_support::*;
 use zinotify::TreeEventKind;
 use zinotify::WatchMask;
 
@@ -176,8 +176,7 @@ fn renames_into_directories_not_watched_yet() {
     assert_consistent(&trees, t.path());
 }
 
-#[path = "storms/mod.rs"]
-mod storms;
+use common::storms;
 
 /// What watching one storm came to.
 struct Outcome {

@@ -5,8 +5,6 @@
 //! grows: never in steady state, O(log n) times while a tree grows to n
 //! directories. Every path the tests use is allocated before counting.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 #[cfg(feature = "std")]
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,54 +14,13 @@ use zinotify::{
     tree_index_len_for, tree_name_bytes_for,
 };
 
-#[path = "common/mod.rs"]
 mod common;
+use common::counting;
 #[cfg(feature = "std")]
 use common::{TempDir, in_ci};
 
-struct Counting;
-
-thread_local! {
-    /// Counting is on for this thread only: the test harness's own threads
-    /// may allocate meanwhile; the tree runs entirely on the test's thread.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    /// Allocations counted on this thread: tests run in parallel.
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Allocations counted on this thread so far.
-fn allocs() -> usize {
-    ALLOCS.with(Cell::get)
-}
-
-fn count_one() {
-    let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
-}
-
-fn counting() -> bool {
-    COUNTING.try_with(Cell::get).unwrap_or(false)
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counting() {
-            count_one();
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counting() {
-            count_one();
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// Reads events until `quiet` passes with none; counts them by kind.
 fn drain<S: TreeStore, R: AsMut<[u8]>>(
@@ -129,9 +86,8 @@ fn counted_scenario<S: TreeStore>(tag: &str, storage: S) -> usize {
     let renamed = root.join("a/renamed");
     let moved_file = root.join("a/renamed/x/y/g");
     let mut buf = vec![0u8; 4096];
-    let before = allocs();
 
-    COUNTING.with(|c| c.set(true));
+    counting::start();
     let mut trees = InotifyTrees::new(storage, &mut buf[..], WatchMask::ALL_EVENTS).unwrap();
     trees
         .add_root(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()))
@@ -150,9 +106,8 @@ fn counted_scenario<S: TreeStore>(tag: &str, storage: S) -> usize {
     let (k2, _, _) = drain(&mut trees, Duration::from_millis(100));
     let watched = trees.len();
     drop(trees);
-    COUNTING.with(|c| c.set(false));
+    let (allocs, _) = counting::stop();
 
-    let allocs = allocs() - before;
     std::fs::remove_dir_all(&root).unwrap();
     assert!(k1 + s1 > 0 && k2 > 0, "events were seen: {k1} {s1} {k2}");
     assert_eq!(
@@ -206,14 +161,12 @@ fn growing_storage_allocates_nothing_in_steady_state() {
         cycle(&mut trees);
     }
     let allocated = trees.machine().allocated();
-    let before = allocs();
     let mut events = 0;
-    COUNTING.with(|c| c.set(true));
+    counting::start();
     while events < 100_000 {
         events += cycle(&mut trees);
     }
-    COUNTING.with(|c| c.set(false));
-    let allocs = allocs() - before;
+    let (allocs, _) = counting::stop();
     assert_eq!(trees.len(), 11, "the root and its 10 directories");
     assert_eq!(
         trees.machine().allocated(),
@@ -242,8 +195,7 @@ fn growing_storage_grows_in_log_n_allocations() {
         .map(|i| tops[i % tops.len()].join(format!("d{i}")))
         .collect();
     let mut buf = vec![0u8; 64 * 1024];
-    let before = allocs();
-    COUNTING.with(|c| c.set(true));
+    counting::start();
     let mut trees = InotifyTrees::new(
         zinotify::GrowingTreeStorage::growing(),
         &mut buf[..],
@@ -263,8 +215,7 @@ fn growing_storage_grows_in_log_n_allocations() {
         drain(&mut trees, Duration::from_millis(5));
     }
     drain(&mut trees, Duration::from_millis(100));
-    COUNTING.with(|c| c.set(false));
-    let allocs = allocs() - before;
+    let (allocs, _) = counting::stop();
     let watched = trees.len();
     let allocated = trees.machine().allocated();
     drop(trees);

@@ -9,7 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zinotify::{Batching, FixedWatchTable, WatchMask, Watcher, WatcherConfig};
 
-mod counting;
+mod common;
+use common::counting;
+
+#[global_allocator]
+static GLOBAL: counting::Counting = counting::Counting;
 
 const EVENTS: usize = 100_000;
 

@@ -1,14 +1,23 @@
-//! Helpers shared by the integration tests: a temporary directory that
-//! cleans up after itself, a loop that reads real kernel events until a
-//! condition holds or a timeout passes, re-running one test in a child
-//! process (in a user namespace of its own, to lower limits safely), and
-//! interrupting a wait with a signal ([`interrupt`]).
+//! Helpers shared by the integration tests, one crate layout for all:
+//! here, a temporary directory that cleans up after itself, a loop that
+//! reads real kernel events until a condition holds or a timeout passes,
+//! re-running one test in a child process (in a user namespace of its own,
+//! to lower limits safely), and counting a descriptor's kernel watches;
+//! in submodules, what one kind of test needs: [`engine`] (the flat
+//! loop), [`tree`] (recursive trees), [`cli`] (the commands as child
+//! processes), [`counting`] (a counting allocator), [`storms`] (the
+//! storms of issue 10) and [`interrupt`] (a wait interrupted by a signal).
 //!
 //! Each test crate includes this with `mod common;` and uses only part of
 //! it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod cli;
+pub mod counting;
+pub mod engine;
 pub mod interrupt;
+pub mod storms;
+pub mod tree;
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -175,4 +184,34 @@ pub fn assert_passed(out: &std::process::Output) {
         "child failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// How many watches the kernel holds on inotify descriptor `fd` of this
+/// process: the `inotify wd:` lines of its `/proc/self/fdinfo` entry.
+pub fn kernel_watch_count(fd: rustix::fd::BorrowedFd<'_>) -> usize {
+    use rustix::fd::AsRawFd;
+    watches_in_fdinfo(&format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
+}
+
+/// How many watches process `pid` holds, over all its descriptors.
+pub fn process_watches(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fdinfo"))
+        .map(|fds| {
+            fds.filter_map(Result::ok)
+                .map(|fd| watches_in_fdinfo(&fd.path().to_string_lossy()))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The `inotify wd:` lines of one fdinfo file (0 if it cannot be read:
+/// the descriptor, or its process, is gone).
+pub fn watches_in_fdinfo(path: &str) -> usize {
+    std::fs::read_to_string(path)
+        .map(|info| {
+            info.lines()
+                .filter(|l| l.starts_with("inotify wd:"))
+                .count()
+        })
+        .unwrap_or(0)
 }

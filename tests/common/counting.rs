@@ -1,21 +1,20 @@
-//! A counting global allocator for the zero-allocation tests: it counts
-//! only on a thread that switched [`COUNTING`] on, so other threads (a
-//! writer, the test harness) do not count.
-#![allow(dead_code)] // each test uses what it needs
+//! A counting global allocator for the zero-allocation tests. It counts on
+//! the threads that switched counting on, each its own count, so other
+//! threads (a writer, the test harness) and tests running in parallel do
+//! not mix in. A test crate installs it with
+//! `#[global_allocator] static A: counting::Counting = counting::Counting;`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct Counting;
 
-/// Allocations and bytes counted so far.
-pub static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-pub static BYTES: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
-    // `const` initialisation: reading it never allocates.
-    pub static COUNTING: Cell<bool> = const { Cell::new(false) };
+    // `const` initialisation: reading them never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    /// Allocations and bytes counted on this thread.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+    static BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Switches counting on for this thread, proves the counter counts (one
@@ -24,21 +23,16 @@ pub fn start() {
     COUNTING.with(|c| c.set(true));
     drop(std::hint::black_box(vec![0u8; 100]));
     assert_eq!(
-        (
-            ALLOCS.swap(0, Ordering::Relaxed),
-            BYTES.swap(0, Ordering::Relaxed)
-        ),
+        (ALLOCS.with(|n| n.replace(0)), BYTES.with(|n| n.replace(0))),
         (1, 100)
     );
 }
 
-/// Switches counting off; what was counted: (allocations, bytes).
+/// Switches counting off for this thread; what it counted since
+/// [`start`]: (allocations, bytes).
 pub fn stop() -> (usize, usize) {
     COUNTING.with(|c| c.set(false));
-    (
-        ALLOCS.load(Ordering::Relaxed),
-        BYTES.load(Ordering::Relaxed),
-    )
+    (ALLOCS.with(Cell::get), BYTES.with(Cell::get))
 }
 
 /// What a counted flat loop took: events handed out, overflows among them.
@@ -76,9 +70,11 @@ impl Tally {
 }
 
 fn count(size: usize) {
-    if COUNTING.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(size, Ordering::Relaxed);
+    // `try_with`: a thread's own allocations while its locals are torn
+    // down are not counted (and must not panic).
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        let _ = BYTES.try_with(|n| n.set(n.get() + size));
     }
 }
 
@@ -99,6 +95,3 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
 }
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;

@@ -1,14 +1,13 @@
 //! Helpers shared by the engine tests: owned copies of events, a loop that
 //! collects what a `Watcher` hands out, and what the kernel says about its
-//! limits. Temporary directories come from `tests/common`.
+//! limits. Temporary directories come from [`super`].
 #![allow(dead_code)] // each test file uses a different part
 
-#[path = "../common/mod.rs"]
-mod common;
+// What the engine tests take from the parent too, so that one `use` does.
 #[allow(unused_imports)] // each test file uses its own subset
-pub use common::interrupt::interrupted_late;
-#[allow(unused_imports)] // each test file uses its own subset
-pub use common::{TempDir, assert_passed, in_ci, rerun_in_user_namespace};
+pub use super::interrupt::interrupted_late;
+#[allow(unused_imports)]
+pub use super::{TempDir, assert_passed, in_ci, kernel_watch_count, rerun_in_user_namespace};
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -93,16 +92,6 @@ pub fn quiet_after(ms: u64) -> zinotify::WatcherConfig {
         yield_idle: false,
         ..zinotify::WatcherConfig::default()
     }
-}
-
-/// How many watches the kernel holds for the inotify descriptor `fd`, from
-/// `/proc/self/fdinfo` (one `inotify wd:` line per watch).
-pub fn kernel_watch_count(fd: rustix::fd::BorrowedFd<'_>) -> usize {
-    use rustix::fd::AsRawFd;
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).unwrap();
-    info.lines()
-        .filter(|l| l.starts_with("inotify wd:"))
-        .count()
 }
 
 /// The kernel's queue length, past which it reports `IN_Q_OVERFLOW`.

@@ -1,5 +1,5 @@
 //! Helpers shared by the command's tests: watchers run as child processes,
-//! and finding inotifywait. (Temporary directories: `tests/common`.)
+//! and finding inotifywait. (Temporary directories: [`super`].)
 #![allow(dead_code)] // each test crate uses its own subset
 
 use std::io::{BufRead, BufReader, Read};
@@ -115,16 +115,7 @@ impl Watcher {
     /// How many inotify watches the watcher holds, from
     /// `/proc/PID/fdinfo` (one `inotify wd:` line per watch).
     pub fn kernel_watches(&self) -> usize {
-        let dir = format!("/proc/{}/fdinfo", self.child.id());
-        std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|fd| std::fs::read_to_string(fd.unwrap().path()).ok())
-            .map(|info| {
-                info.lines()
-                    .filter(|l| l.starts_with("inotify wd:"))
-                    .count()
-            })
-            .sum()
+        super::process_watches(self.child.id())
     }
 
     /// Sends `signal` (a `kill` name such as `TERM`) to the watcher.
