@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::engine::{End, Owned, TempDir, bytes, collect, quiet_after};
+use common::engine::{End, OwnedEvent, TempDir, bytes, collect, quiet_after};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use zinotify::{EventMask, FixedWatchTable, Inotify, WatchMask, Watcher, WatcherItem};
@@ -19,7 +19,7 @@ fn watcher(
         .config(quiet_after(300))
 }
 
-fn masks_and_names(events: &[Owned]) -> Vec<(EventMask, &[u8])> {
+fn masks_and_names(events: &[OwnedEvent]) -> Vec<(EventMask, &[u8])> {
     events.iter().map(|e| (e.mask, &e.name[..])).collect()
 }
 
@@ -259,7 +259,7 @@ fn the_overflow_is_kept_even_when_not_terminal_and_the_filter_drops_everything()
     let mut seen = Vec::new();
     while let Some(next) = w.next() {
         match next.unwrap() {
-            WatcherItem::Event(e) => seen.push(Owned::from(&e)),
+            WatcherItem::Event(e) => seen.push(OwnedEvent::from(&e)),
             WatcherItem::TimedOut => break,
             other => panic!("{other:?}"),
         }

@@ -237,7 +237,9 @@ fn batching_loses_nothing(name: &str, batching: Batching) {
         let mut events = Vec::with_capacity(2 * FILES);
         while events.len() < 2 * FILES {
             match w.next() {
-                Some(Ok(WatcherItem::Event(e))) => events.push(common::engine::Owned::from(&e)),
+                Some(Ok(WatcherItem::Event(e))) => {
+                    events.push(common::engine::OwnedEvent::from(&e))
+                }
                 other => {
                     // Let the writer finish, then fail.
                     seen.store(usize::MAX / 2, Ordering::Relaxed);

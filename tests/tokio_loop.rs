@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::engine::{Owned, TempDir, bytes};
+use common::engine::{OwnedEvent, TempDir, bytes};
 use std::time::Duration;
 use tokio::runtime::{Builder, Runtime};
 use zinotify::runtime::tokio::{AsyncTrees, AsyncWatcher};
@@ -43,11 +43,11 @@ fn watcher(dir: &TempDir, config: WatcherConfig) -> TestWatcher {
 /// Until the loop ends: the events, and how it ended.
 async fn collect(
     watcher: &mut AsyncWatcher<Storage, Vec<u8>>,
-) -> (Vec<Owned>, usize, &'static str) {
+) -> (Vec<OwnedEvent>, usize, &'static str) {
     let (mut events, mut idle) = (Vec::new(), 0);
     while let Some(next) = watcher.next().await {
         match next.unwrap() {
-            WatcherItem::Event(e) => events.push(Owned::from(&e)),
+            WatcherItem::Event(e) => events.push(OwnedEvent::from(&e)),
             WatcherItem::Idle => idle += 1,
             WatcherItem::TimedOut => return (events, idle, "timed out"),
             WatcherItem::Terminal(_) => return (events, idle, "terminal"),

@@ -1,4 +1,4 @@
-//! Helpers shared by the engine tests: owned copies of events, a loop that
+//! Helpers shared by the engine tests: a loop that
 //! collects what a `Watcher` hands out, and what the kernel says about its
 //! limits. Temporary directories come from [`super`].
 #![allow(dead_code)] // each test file uses a different part
@@ -7,12 +7,14 @@
 #[allow(unused_imports)] // each test file uses its own subset
 pub use super::interrupt::interrupted_late;
 #[allow(unused_imports)]
-pub use super::{TempDir, assert_passed, in_ci, kernel_watch_count, rerun_in_user_namespace};
+pub use super::{
+    OwnedEvent, TempDir, assert_passed, in_ci, kernel_watch_count, rerun_in_user_namespace,
+};
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
-use zinotify::{EventMask, WatchEvent, WatchStorage, Watcher, WatcherItem};
+use zinotify::{EventMask, WatchStorage, Watcher, WatcherItem};
 
 /// The masks of the events queued on the bare engine: waits up to 2 s for
 /// the first, then takes what one read returns (events the test caused
@@ -31,34 +33,12 @@ pub fn bytes(path: &Path) -> &[u8] {
     path.as_os_str().as_bytes()
 }
 
-/// An event copied out of the read buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Owned {
-    pub wd: i32,
-    pub mask: EventMask,
-    pub cookie: u32,
-    pub name: Vec<u8>,
-    pub watch_path: Option<Vec<u8>>,
-}
-
-impl From<&WatchEvent<'_>> for Owned {
-    fn from(e: &WatchEvent<'_>) -> Self {
-        Self {
-            wd: e.event.wd,
-            mask: e.event.mask,
-            cookie: e.event.cookie,
-            name: e.event.name.to_vec(),
-            watch_path: e.watch_path.map(<[u8]>::to_vec),
-        }
-    }
-}
-
 /// How a collected loop ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
     TimedOut,
-    Terminal(Owned),
-    Stopped(Owned),
+    Terminal(OwnedEvent),
+    Stopped(OwnedEvent),
     /// `limit` events were collected.
     Limit,
 }
@@ -68,15 +48,15 @@ pub enum End {
 pub fn collect<T: WatchStorage, R: AsMut<[u8]>, F: zinotify::EventFilter>(
     watcher: &mut Watcher<T, R, F>,
     limit: usize,
-) -> (Vec<Owned>, usize, End) {
+) -> (Vec<OwnedEvent>, usize, End) {
     let (mut events, mut idle) = (Vec::new(), 0);
     while let Some(next) = watcher.next() {
         match next.unwrap() {
-            WatcherItem::Event(e) => events.push(Owned::from(&e)),
+            WatcherItem::Event(e) => events.push(OwnedEvent::from(&e)),
             WatcherItem::Idle => idle += 1,
             WatcherItem::TimedOut => return (events, idle, End::TimedOut),
-            WatcherItem::Terminal(e) => return (events, idle, End::Terminal(Owned::from(&e))),
-            WatcherItem::Stopped(e) => return (events, idle, End::Stopped(Owned::from(&e))),
+            WatcherItem::Terminal(e) => return (events, idle, End::Terminal(OwnedEvent::from(&e))),
+            WatcherItem::Stopped(e) => return (events, idle, End::Stopped(OwnedEvent::from(&e))),
         }
         if events.len() == limit {
             return (events, idle, End::Limit);

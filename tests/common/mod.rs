@@ -79,7 +79,8 @@ impl Drop for TempDir {
     }
 }
 
-/// An [`Event`] that owns its name, so it outlives the read buffer.
+/// An [`Event`] (or a flat loop's `WatchEvent`, with its watch path) that
+/// owns its name, so it outlives the read buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedEvent {
     pub wd: i32,
@@ -87,6 +88,8 @@ pub struct OwnedEvent {
     pub cookie: u32,
     pub len: u32,
     pub name: Vec<u8>,
+    /// The watch's path, for an event a `WatchTable` resolved.
+    pub watch_path: Option<Vec<u8>>,
 }
 
 impl From<Event<'_>> for OwnedEvent {
@@ -97,6 +100,16 @@ impl From<Event<'_>> for OwnedEvent {
             cookie: e.cookie,
             len: e.len,
             name: e.name.to_vec(),
+            watch_path: None,
+        }
+    }
+}
+
+impl From<&zinotify::WatchEvent<'_>> for OwnedEvent {
+    fn from(e: &zinotify::WatchEvent<'_>) -> Self {
+        Self {
+            watch_path: e.watch_path.map(<[u8]>::to_vec),
+            ..Self::from(e.event)
         }
     }
 }
