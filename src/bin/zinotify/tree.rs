@@ -20,7 +20,7 @@ use rustix::io::Errno;
 use std::ops::ControlFlow;
 use std::time::Duration;
 use zinotify::{Batching, Error, ErrorKind, EventMask, WatchMask};
-use zinotify::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEventKind};
+use zinotify::{DirFilter, GrowingTreeStorage, InotifyTrees, TreeEvent, TreeEventKind};
 
 /// The read buffer for kernel events.
 pub const BUF_LEN: usize = 64 * 1024;
@@ -94,65 +94,86 @@ impl<'s> Tree<'s> {
                 }
                 Err(err) => return Err(err),
             };
-            let item = match event.kind {
-                TreeEventKind::Kernel | TreeEventKind::Synthetic => Item::Event(Line {
-                    watch: event.dir,
-                    name: event.name,
-                    mask: event.mask,
-                    cookie: event.cookie,
-                    synthetic: event.kind == TreeEventKind::Synthetic,
-                }),
-                TreeEventKind::Overflow => Item::Event(Line {
-                    watch: b"",
-                    name: b"",
-                    mask: EventMask::Q_OVERFLOW,
-                    cookie: 0,
-                    synthetic: false,
-                }),
-                TreeEventKind::Rescanned => {
-                    Item::Rescan("the event queue overflowed; the tree was read again".into())
-                }
-                TreeEventKind::Relisted => Item::Notice(
-                    "a watched directory moved where no event said; \
-                     the directories around it were read again"
-                        .into(),
-                ),
-                TreeEventKind::Idle => return Ok(Pumped::Idle),
-                TreeEventKind::Ready => {
-                    if setup {
-                        return Ok(Pumped::Ready);
-                    }
-                    continue;
-                }
-                // The kernel's own DELETE_SELF/MOVE_SELF already said so;
-                // once no root (and no file) is left, nothing can come.
-                TreeEventKind::RootGone => {
-                    self.live_roots -= 1;
-                    if self.live_roots > 0 {
-                        continue;
-                    }
-                    Item::Gone("no watched path is left".into())
-                }
-                // A directory already watched as (part of) another root:
-                // watched once, as by inotifywait, which says nothing.
-                TreeEventKind::Skipped {
-                    kind: ErrorKind::Os(Errno::EXIST),
-                    ..
-                } => continue,
-                TreeEventKind::Skipped { operation, kind } => {
-                    let err = Error::new(operation, kind);
-                    Item::Notice(format!(
-                        "not watching \"{}{}\": {err}",
-                        String::from_utf8_lossy(event.dir),
-                        String::from_utf8_lossy(event.name)
-                    ))
-                }
+            let item = match judge(event, setup, &mut self.live_roots) {
+                Judged::Out(item) => item,
+                Judged::Skip => continue,
+                Judged::End(pumped) => return Ok(pumped),
             };
             if sink(item).is_break() {
                 return Ok(Pumped::Stopped);
             }
         }
     }
+}
+
+/// What one tree event comes to for the command.
+enum Judged<'e> {
+    /// A line or a notice to hand out.
+    Out(Item<'e>),
+    /// Nothing to say.
+    Skip,
+    /// The pump stops here.
+    End(Pumped),
+}
+
+/// Turns one tree event into what the command says of it; `live_roots`
+/// counts the roots not gone yet.
+fn judge<'e>(event: TreeEvent<'e>, setup: bool, live_roots: &mut usize) -> Judged<'e> {
+    let item = match event.kind {
+        TreeEventKind::Kernel | TreeEventKind::Synthetic => Item::Event(Line {
+            watch: event.dir,
+            name: event.name,
+            mask: event.mask,
+            cookie: event.cookie,
+            synthetic: event.kind == TreeEventKind::Synthetic,
+        }),
+        TreeEventKind::Overflow => Item::Event(Line {
+            watch: b"",
+            name: b"",
+            mask: EventMask::Q_OVERFLOW,
+            cookie: 0,
+            synthetic: false,
+        }),
+        TreeEventKind::Rescanned => {
+            Item::Rescan("the event queue overflowed; the tree was read again".into())
+        }
+        TreeEventKind::Relisted => Item::Notice(
+            "a watched directory moved where no event said; \
+             the directories around it were read again"
+                .into(),
+        ),
+        TreeEventKind::Idle => return Judged::End(Pumped::Idle),
+        TreeEventKind::Ready => {
+            if setup {
+                return Judged::End(Pumped::Ready);
+            }
+            return Judged::Skip;
+        }
+        // The kernel's own DELETE_SELF/MOVE_SELF already said so;
+        // once no root (and no file) is left, nothing can come.
+        TreeEventKind::RootGone => {
+            *live_roots -= 1;
+            if *live_roots > 0 {
+                return Judged::Skip;
+            }
+            Item::Gone("no watched path is left".into())
+        }
+        // A directory already watched as (part of) another root:
+        // watched once, as by inotifywait, which says nothing.
+        TreeEventKind::Skipped {
+            kind: ErrorKind::Os(Errno::EXIST),
+            ..
+        } => return Judged::Skip,
+        TreeEventKind::Skipped { operation, kind } => {
+            let err = Error::new(operation, kind);
+            Item::Notice(format!(
+                "not watching \"{}{}\": {err}",
+                String::from_utf8_lossy(event.dir),
+                String::from_utf8_lossy(event.name)
+            ))
+        }
+    };
+    Judged::Out(item)
 }
 
 /// How [`Tree::pump`] ended.
