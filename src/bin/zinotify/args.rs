@@ -279,10 +279,39 @@ pub fn parse(
     args: impl IntoIterator<Item = OsString>,
     warn: &mut dyn FnMut(&str),
 ) -> Result<Command, String> {
-    let raw = scan(args)?;
+    let mut raw = scan(args)?;
     if raw.help {
         return Ok(Command::Help);
     }
+    let (report, watch) = events(&raw)?;
+    let timeout = match &raw.timeout {
+        Some(t) => parse_timeout(t)?,
+        None => None,
+    };
+    let filter = filter(&mut raw, warn)?;
+    if raw.prune.is_some() && !raw.recursive {
+        return Err("--prune needs -r".into());
+    }
+    let (output, timefmt) = output(&mut raw)?;
+    Ok(Command::Run(Box::new(Options {
+        monitor: raw.monitor,
+        recursive: raw.recursive,
+        quiet: raw.quiet,
+        timeout,
+        report,
+        watch,
+        output,
+        timefmt,
+        filter,
+        prune: raw.prune.map(|(p, i)| (p.into_vec(), i)),
+        fromfile: raw.fromfile,
+        outfile: raw.outfile,
+        paths: raw.paths,
+    })))
+}
+
+/// The events to report and the mask to watch with, from `-e` and `-P`.
+fn events(raw: &Raw) -> Result<(EventMask, WatchMask), String> {
     let mut report = EventMask::empty();
     let mut watch = WatchMask::empty();
     for list in &raw.events {
@@ -297,11 +326,12 @@ pub fn parse(
     if raw.no_dereference {
         watch |= WatchMask::DONT_FOLLOW;
     }
-    let timeout = match &raw.timeout {
-        Some(t) => parse_timeout(t)?,
-        None => None,
-    };
+    Ok((report, watch))
+}
 
+/// The `--exclude`/`--include` pattern (each in two cases), checked as
+/// inotifywait checks them.
+fn filter(raw: &mut Raw, warn: &mut dyn FnMut(&str)) -> Result<Option<FilterArg>, String> {
     if raw.exclude.is_some() && raw.include.is_some() {
         return Err("--exclude and --include cannot both be given".into());
     }
@@ -316,20 +346,21 @@ pub fn parse(
             ));
         }
     }
-    if raw.prune.is_some() && !raw.recursive {
-        return Err("--prune needs -r".into());
-    }
-    let filter = match (raw.exclude, raw.include) {
+    let chosen = match (raw.exclude.take(), raw.include.take()) {
         (Some((p, i)), None) => Some((p, i, Mode::Exclude)),
         (None, Some((p, i))) => Some((p, i, Mode::Include)),
         _ => None,
-    }
-    .map(|(pattern, ignore_case, mode)| FilterArg {
+    };
+    Ok(chosen.map(|(pattern, ignore_case, mode)| FilterArg {
         pattern: pattern.into_vec(),
         ignore_case,
         mode,
-    });
+    }))
+}
 
+/// How events are printed (`--format`, `-c`, `--json`) and the
+/// `--timefmt` for `%T`, checked as inotifywait checks them.
+fn output(raw: &mut Raw) -> Result<(Output, Option<CString>), String> {
     if raw.csv && raw.format.is_some() {
         return Err("-c and --format cannot both be given".into());
     }
@@ -342,7 +373,7 @@ pub fn parse(
     if raw.format.is_none() && raw.timefmt.is_some() {
         return Err("--timefmt needs --format".into());
     }
-    let output = match raw.format {
+    let output = match raw.format.take() {
         Some(fmt) => {
             let mut fmt = fmt.into_vec();
             if fmt.windows(2).any(|w| w == b"%T") && raw.timefmt.is_none() {
@@ -363,24 +394,10 @@ pub fn parse(
     };
     let timefmt = raw
         .timefmt
+        .take()
         .map(|t| CString::new(t.into_vec()).map_err(|_| "--timefmt contains a NUL byte".to_owned()))
         .transpose()?;
-
-    Ok(Command::Run(Box::new(Options {
-        monitor: raw.monitor,
-        recursive: raw.recursive,
-        quiet: raw.quiet,
-        timeout,
-        report,
-        watch,
-        output,
-        timefmt,
-        filter,
-        prune: raw.prune.map(|(p, i)| (p.into_vec(), i)),
-        fromfile: raw.fromfile,
-        outfile: raw.outfile,
-        paths: raw.paths,
-    })))
+    Ok((output, timefmt))
 }
 
 #[cfg(test)]
