@@ -106,33 +106,44 @@ fn run() -> Result<(), String> {
         stats: Stats::default(),
     };
     if options.recursive {
-        let mut prune = prune::Prune::new(&list.exclude, None)?;
-        let pruning = !prune.is_empty();
-        let mut veto = |path: &[u8]| prune.watches(path);
-        let veto: Option<zinotify::DirFilter<'_>> = pruning.then_some(&mut veto);
-        let mut tree = collect::Tree::new(veto, options.watch).map_err(|e| e.to_string())?;
-        for path in &list.watch {
-            let shown = String::from_utf8_lossy(path);
-            if options.verbose {
-                eprintln!("Setting up watch(es) on {shown}");
-            }
-            tree.add(path).map_err(|err| failed(path, &err))?;
-            if options.verbose {
-                eprintln!("OK, {shown} is now being watched.");
-            }
-        }
-        tree.establish(notice)
-            .map_err(|err| failed(err.path().unwrap_or(&list.watch[0]), &err))?;
-        count_until_done(&options, &mut tree, &signals, &mut counter, notice)?;
-        print(&options, &counter.now(&tree))
-    } else {
-        let mut flat = collect::Flat::new(options.watch).map_err(|e| e.to_string())?;
-        for path in &list.watch {
-            flat.add(path).map_err(|err| failed(path, &err))?;
-        }
-        count_until_done(&options, &mut flat, &signals, &mut counter, notice)?;
-        print(&options, &counter.now(&flat))
+        return count_tree(&options, &list, &signals, &mut counter, notice);
     }
+    let mut flat = collect::Flat::new(options.watch).map_err(|e| e.to_string())?;
+    for path in &list.watch {
+        flat.add(path).map_err(|err| failed(path, &err))?;
+    }
+    count_until_done(&options, &mut flat, &signals, &mut counter, notice)?;
+    print(&options, &counter.now(&flat))
+}
+
+/// `-r`: watches the trees of `list` (pruned by its `@` paths), counts
+/// until done, prints the table.
+fn count_tree(
+    options: &Options,
+    list: &PathList,
+    signals: &signals::Signals,
+    counter: &mut Counter<'_>,
+    notice: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let mut prune = prune::Prune::new(&list.exclude, None)?;
+    let pruning = !prune.is_empty();
+    let mut veto = |path: &[u8]| prune.watches(path);
+    let veto: Option<zinotify::DirFilter<'_>> = pruning.then_some(&mut veto);
+    let mut tree = collect::Tree::new(veto, options.watch).map_err(|e| e.to_string())?;
+    for path in &list.watch {
+        let shown = String::from_utf8_lossy(path);
+        if options.verbose {
+            eprintln!("Setting up watch(es) on {shown}");
+        }
+        tree.add(path).map_err(|err| failed(path, &err))?;
+        if options.verbose {
+            eprintln!("OK, {shown} is now being watched.");
+        }
+    }
+    tree.establish(notice)
+        .map_err(|err| failed(err.path().unwrap_or(&list.watch[0]), &err))?;
+    count_until_done(options, &mut tree, signals, counter, notice)?;
+    print(options, &counter.now(&tree))
 }
 
 /// The counts, and the filter that decides what is counted.
