@@ -91,22 +91,7 @@ fn run() -> Result<u8, String> {
         }
         Command::Run(options) => options,
     };
-    let filter = options
-        .filter
-        .as_ref()
-        .map(|f| {
-            PathFilter::new(&f.pattern, f.ignore_case, f.mode).map_err(|err| {
-                let name = match f.mode {
-                    path_filter::Mode::Exclude => "--exclude",
-                    path_filter::Mode::Include => "--include",
-                };
-                format!(
-                    "invalid {name} regular expression \"{}\": {err}",
-                    String::from_utf8_lossy(&f.pattern)
-                )
-            })
-        })
-        .transpose()?;
+    let filter = path_filter(&options)?;
     let list = PathList::gather(options.fromfile.as_ref(), &options.paths)?;
     if list.watch.is_empty() {
         return Err("no files specified to watch".into());
@@ -144,6 +129,25 @@ fn run() -> Result<u8, String> {
     }
     established(&options);
     event_loop(&options, &mut source, signals.as_ref(), &mut printer)
+}
+
+/// The `--exclude`/`--include` regular expression, compiled.
+fn path_filter(options: &Options) -> Result<Option<PathFilter>, String> {
+    let Some(f) = options.filter.as_ref() else {
+        return Ok(None);
+    };
+    PathFilter::new(&f.pattern, f.ignore_case, f.mode)
+        .map(Some)
+        .map_err(|err| {
+            let name = match f.mode {
+                path_filter::Mode::Exclude => "--exclude",
+                path_filter::Mode::Include => "--include",
+            };
+            format!(
+                "invalid {name} regular expression \"{}\": {err}",
+                String::from_utf8_lossy(&f.pattern)
+            )
+        })
 }
 
 /// Says the watches are set up, unless `-q`.
