@@ -49,50 +49,69 @@ pub fn scan<O: Copy>(
         } else if bytes == b"--" {
             only_paths = true;
         } else if let Some(name) = bytes.strip_prefix(b"--") {
-            let (name, inline) = match name.iter().position(|&b| b == b'=') {
-                Some(eq) => (
-                    &name[..eq],
-                    Some(OsStr::from_bytes(&name[eq + 1..]).to_owned()),
-                ),
-                None => (name, None),
-            };
-            let (opt, takes_value) = find_long(long, name)?;
-            let shown = String::from_utf8_lossy(name);
-            let value = match (takes_value, inline) {
-                (true, Some(v)) => Some(v),
-                (true, None) => Some(
-                    args.next()
-                        .ok_or_else(|| format!("option '--{shown}' requires an argument"))?,
-                ),
-                (false, Some(_)) => {
-                    return Err(format!("option '--{shown}' doesn't allow an argument"));
-                }
-                (false, None) => None,
-            };
-            set(opt, value)?;
+            long_option(name, &mut args, long, set)?;
         } else {
-            let mut i = 1;
-            while i < bytes.len() {
-                let letter = bytes[i];
-                let &(_, opt, takes_value) = short
-                    .iter()
-                    .find(|(l, ..)| *l == letter)
-                    .ok_or_else(|| format!("invalid option -- '{}'", char::from(letter)))?;
-                if takes_value {
-                    let value = if i + 1 < bytes.len() {
-                        OsStr::from_bytes(&bytes[i + 1..]).to_owned()
-                    } else {
-                        args.next().ok_or_else(|| {
-                            format!("option requires an argument -- '{}'", char::from(letter))
-                        })?
-                    };
-                    set(opt, Some(value))?;
-                    break;
-                }
-                set(opt, None)?;
-                i += 1;
-            }
+            short_options(&bytes[1..], &mut args, short, set)?;
         }
     }
     Ok(paths)
+}
+
+/// One `--name` or `--name=value`; a value not inline is the next argument.
+fn long_option<O: Copy>(
+    name: &[u8],
+    args: &mut dyn Iterator<Item = OsString>,
+    long: &Long<O>,
+    set: &mut dyn FnMut(O, Option<OsString>) -> Result<(), String>,
+) -> Result<(), String> {
+    let (name, inline) = match name.iter().position(|&b| b == b'=') {
+        Some(eq) => (
+            &name[..eq],
+            Some(OsStr::from_bytes(&name[eq + 1..]).to_owned()),
+        ),
+        None => (name, None),
+    };
+    let (opt, takes_value) = find_long(long, name)?;
+    let shown = String::from_utf8_lossy(name);
+    let value = match (takes_value, inline) {
+        (true, Some(v)) => Some(v),
+        (true, None) => Some(
+            args.next()
+                .ok_or_else(|| format!("option '--{shown}' requires an argument"))?,
+        ),
+        (false, Some(_)) => {
+            return Err(format!("option '--{shown}' doesn't allow an argument"));
+        }
+        (false, None) => None,
+    };
+    set(opt, value)
+}
+
+/// A cluster of short options (`-mr`, `-t5`, `-t 5`): letters after the
+/// `-`; the first that takes a value takes the rest of the cluster, or the
+/// next argument.
+fn short_options<O: Copy>(
+    letters: &[u8],
+    args: &mut dyn Iterator<Item = OsString>,
+    short: &Short<O>,
+    set: &mut dyn FnMut(O, Option<OsString>) -> Result<(), String>,
+) -> Result<(), String> {
+    for (i, &letter) in letters.iter().enumerate() {
+        let &(_, opt, takes_value) = short
+            .iter()
+            .find(|(l, ..)| *l == letter)
+            .ok_or_else(|| format!("invalid option -- '{}'", char::from(letter)))?;
+        if !takes_value {
+            set(opt, None)?;
+            continue;
+        }
+        let value = if i + 1 < letters.len() {
+            OsStr::from_bytes(&letters[i + 1..]).to_owned()
+        } else {
+            args.next()
+                .ok_or_else(|| format!("option requires an argument -- '{}'", char::from(letter)))?
+        };
+        return set(opt, Some(value));
+    }
+    Ok(())
 }
