@@ -236,33 +236,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             return Err("Can't sort by an event which isn't being watched for!".into());
         }
     }
-    if raw.exclude.is_some() && raw.excludei.is_some() {
-        return Err("--exclude and --excludei cannot both be specified.".into());
-    }
-    if raw.include.is_some() && raw.includei.is_some() {
-        return Err("--include and --includei cannot both be specified.".into());
-    }
-    let exclude = raw
-        .exclude
-        .map(|p| (p, false))
-        .or(raw.excludei.map(|p| (p, true)));
-    let include = raw
-        .include
-        .map(|p| (p, false))
-        .or(raw.includei.map(|p| (p, true)));
-    let filter = match (exclude, include) {
-        (Some(_), Some(_)) => {
-            return Err("include and exclude regexp cannot both be specified.".into());
-        }
-        (Some((p, i)), None) => Some((p, i, Mode::Exclude)),
-        (None, Some((p, i))) => Some((p, i, Mode::Include)),
-        (None, None) => None,
-    }
-    .map(|(pattern, ignore_case, mode)| FilterArg {
-        pattern: pattern.into_vec(),
-        ignore_case,
-        mode,
-    });
+    let filter = filter(&mut raw)?;
     let mut watch = WatchMask::from_bits_retain(events.bits());
     if raw.no_dereference {
         watch |= WatchMask::DONT_FOLLOW;
@@ -285,6 +259,40 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         json: raw.json,
         paths,
     })))
+}
+
+/// The `--exclude`/`--include` pattern (each in two cases), checked as
+/// inotifywatch checks them.
+fn filter(raw: &mut Raw) -> Result<Option<FilterArg>, String> {
+    if raw.exclude.is_some() && raw.excludei.is_some() {
+        return Err("--exclude and --excludei cannot both be specified.".into());
+    }
+    if raw.include.is_some() && raw.includei.is_some() {
+        return Err("--include and --includei cannot both be specified.".into());
+    }
+    let exclude = raw
+        .exclude
+        .take()
+        .map(|p| (p, false))
+        .or(raw.excludei.take().map(|p| (p, true)));
+    let include = raw
+        .include
+        .take()
+        .map(|p| (p, false))
+        .or(raw.includei.take().map(|p| (p, true)));
+    let chosen = match (exclude, include) {
+        (Some(_), Some(_)) => {
+            return Err("include and exclude regexp cannot both be specified.".into());
+        }
+        (Some((p, i)), None) => Some((p, i, Mode::Exclude)),
+        (None, Some((p, i))) => Some((p, i, Mode::Include)),
+        (None, None) => None,
+    };
+    Ok(chosen.map(|(pattern, ignore_case, mode)| FilterArg {
+        pattern: pattern.into_vec(),
+        ignore_case,
+        mode,
+    }))
 }
 
 #[cfg(test)]
