@@ -2,7 +2,7 @@
 //! regular expression tested against each event's full path (`%w%f`, the
 //! watched path followed by the name), as inotifywait does.
 
-use crate::regex::Regex;
+use super::regex::Regex;
 use std::ffi::CString;
 
 /// Which way the expression filters.

@@ -4,7 +4,7 @@
 //! directory is watched, at set-up and when one appears later, so a pruned
 //! subtree costs no kernel watch at all.
 
-use crate::path_filter::{Mode, PathFilter};
+use super::path_filter::{Mode, PathFilter};
 
 /// The veto handed to the tree ([`zinotify::InotifyTrees::set_dir_filter`]).
 pub struct Prune {

@@ -3,7 +3,7 @@
 //! pattern means exactly what it meant there (bracket classes, `\<`,
 //! back-references, leftmost-longest), and the binaries carry no regex
 //! engine of their own. One of the commands' few `unsafe` modules (with
-//! [`crate::signals`] and zinotify's `sys`); the library stays
+//! [`super::signals`] and zinotify's `sys`); the library stays
 //! `#![forbid(unsafe_code)]` and libc-free.
 #![allow(unsafe_code)]
 

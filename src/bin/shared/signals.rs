@@ -3,7 +3,7 @@
 //! extra thread, no async-signal rules, and the output being written is
 //! always finished. Each command chooses its signals (`zinotify`:
 //! `SIGINT`, `SIGTERM`; `zinotifywatch` also `SIGHUP` and `SIGUSR1`). One
-//! of the commands' few `unsafe` modules (with [`crate::regex`]).
+//! of the commands' few `unsafe` modules (with [`super::regex`]).
 #![allow(unsafe_code)]
 
 use std::io;

@@ -3,7 +3,7 @@
 //! signals and `-t` wake the same loop. What is left here is the commands'
 //! policy: a deadline rather than a timeout, and a signal before events.
 
-use crate::signals::Signals;
+use super::signals::Signals;
 use rustix::fd::BorrowedFd;
 use std::time::Instant;
 use zinotify::{Readiness, WaitSet};

@@ -9,42 +9,27 @@
 //! [`source`] produces events (flat watches) and
 //! [`tree`] for `-r`, [`path_filter`] applies `--exclude`/`--include`,
 //! [`format`] turns events into lines ([`json`] for `--json`), [`sys`]
-//! holds strftime, [`help`] is the help text. The modules shared with
-//! `zinotifywatch` live in `src/bin/shared/`: [`getopt`], [`paths`],
-//! [`path_filter`], [`prune`], [`json_text`], [`wait`], and the other `unsafe` ones,
-//! [`regex`], [`signals`] and [`entry`] (the process entry point, which
-//! calls [`start`]).
+//! holds strftime, [`help`] is the help text. What it shares with
+//! `zinotifywatch` is [`shared`] (`src/bin/shared/`): [`getopt`],
+//! [`paths`], [`path_filter`], [`prune`], [`json_text`], [`wait`], and the
+//! other `unsafe` ones, [`shared::regex`], [`signals`] and `entry` (the
+//! process entry point, which calls [`start`]).
 
 // The entry point is `entry::main`: std's start-up costs a third of the
 // command's resident memory (see there). Tests keep the test harness's.
 #![cfg_attr(not(test), no_main)]
 
 mod args;
-#[cfg(not(test))]
-#[path = "../shared/entry.rs"]
-mod entry;
 mod format;
-#[path = "../shared/getopt.rs"]
-mod getopt;
 mod help;
 mod json;
-#[path = "../shared/json_text.rs"]
-mod json_text;
-#[path = "../shared/path_filter.rs"]
-mod path_filter;
-#[path = "../shared/paths.rs"]
-mod paths;
-#[path = "../shared/prune.rs"]
-mod prune;
-#[path = "../shared/regex.rs"]
-mod regex;
-#[path = "../shared/signals.rs"]
-mod signals;
+#[path = "../shared/mod.rs"]
+mod shared;
 mod source;
 mod sys;
 mod tree;
-#[path = "../shared/wait.rs"]
-mod wait;
+
+use shared::{getopt, json_text, path_filter, paths, prune, signals, wait};
 
 use args::{Command, Options, Output};
 use format::Line;

@@ -10,37 +10,22 @@
 //!
 //! Modules: [`args`] parses the command line, [`collect`] produces the
 //! events, [`stats`] counts them and lays out the table, [`help`] is the
-//! help text. The rest is shared with `zinotify` (`src/bin/shared/`):
-//! [`getopt`], [`paths`], [`path_filter`], [`prune`], [`json_text`], [`wait`],
-//! and the only `unsafe`, [`regex`], [`signals`] and the process entry
-//! point, `entry`.
+//! help text. The rest is shared with `zinotify`, [`shared`]
+//! (`src/bin/shared/`): [`getopt`], [`paths`], [`path_filter`], [`prune`],
+//! [`json_text`], [`wait`], and the only `unsafe`, [`shared::regex`],
+//! [`signals`] and the process entry point, `entry`.
 
 // The entry point is `entry::main` (see there), as `zinotify`'s.
 #![cfg_attr(not(test), no_main)]
 
 mod args;
 mod collect;
-#[cfg(not(test))]
-#[path = "../shared/entry.rs"]
-mod entry;
-#[path = "../shared/getopt.rs"]
-mod getopt;
 mod help;
-#[path = "../shared/json_text.rs"]
-mod json_text;
-#[path = "../shared/path_filter.rs"]
-mod path_filter;
-#[path = "../shared/paths.rs"]
-mod paths;
-#[path = "../shared/prune.rs"]
-mod prune;
-#[path = "../shared/regex.rs"]
-mod regex;
-#[path = "../shared/signals.rs"]
-mod signals;
+#[path = "../shared/mod.rs"]
+mod shared;
 mod stats;
-#[path = "../shared/wait.rs"]
-mod wait;
+
+use shared::{getopt, json_text, path_filter, paths, prune, signals, wait};
 
 use args::{Command, Options};
 use collect::Collect;
