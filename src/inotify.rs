@@ -231,7 +231,7 @@ impl Inotify {
         if window.is_zero() || self.queued_bytes()? >= min_bytes {
             return Ok(());
         }
-        let deadline = add(now(), window);
+        let deadline = now().saturating_add(window);
         loop {
             let left = to_timespec(deadline.saturating_sub(now()));
             match rustix::event::poll(&mut [], Some(&left)) {
@@ -318,11 +318,6 @@ pub(crate) fn check_buffer(buf: &[u8]) -> Result<(), Error> {
 pub(crate) fn now() -> Duration {
     let t = clock_gettime(ClockId::Monotonic);
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
-
-/// `a + b`, saturating rather than overflowing for absurd timeouts.
-pub(crate) fn add(a: Duration, b: Duration) -> Duration {
-    a.checked_add(b).unwrap_or(Duration::MAX)
 }
 
 /// The longest timeout one `epoll_wait` takes: before Linux 5.11 it counts

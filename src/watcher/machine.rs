@@ -4,7 +4,7 @@ use super::batch::Rate;
 use super::{EventFilter, FilterVerdict, KeepAll, WatcherConfig, WatcherItem};
 use crate::error::Error;
 use crate::event::{Cursor, Event, HEADER_LEN, MIN_BUFFER_LEN};
-use crate::inotify::{WatchDescriptor, add};
+use crate::inotify::WatchDescriptor;
 use crate::mask::EventMask;
 use crate::watch_event::WatchEvent;
 use crate::watch_table::{WatchStorage, WatchTable};
@@ -283,7 +283,7 @@ impl<F: EventFilter> WatcherCore<F> {
                     self.fresh_batch = false;
                     self.last_event = now;
                 }
-                let left = add(self.last_event, timeout).saturating_sub(now);
+                let left = self.last_event.saturating_add(timeout).saturating_sub(now);
                 // Even when no time is left the wait runs, as a poll: a
                 // timeout that passed while the caller was busy still hands
                 // out what is queued before it ends the loop.
