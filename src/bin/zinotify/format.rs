@@ -237,6 +237,22 @@ mod tests {
     //! `event_names` against a running inotifywait on real kernel events).
     use super::*;
 
+    /// A kernel event's line (not a listing's) in watch `watch`.
+    fn kernel_line(
+        watch: &'static [u8],
+        name: &'static [u8],
+        mask: EventMask,
+        cookie: u32,
+    ) -> Line<'static> {
+        Line {
+            watch,
+            name,
+            mask,
+            cookie,
+            synthetic: false,
+        }
+    }
+
     fn names(mask: EventMask, sep: u8) -> String {
         let mut out = Vec::new();
         event_names(mask, sep, &mut out);
@@ -295,37 +311,16 @@ mod tests {
     fn csv_line_leaves_out_an_empty_watch() {
         let mut out = Vec::new();
         csv_line(
-            &Line {
-                watch: b"d/",
-                name: b"sub",
-                mask: EventMask::CREATE | EventMask::ISDIR,
-                cookie: 0,
-                synthetic: false,
-            },
+            &kernel_line(b"d/", b"sub", EventMask::CREATE | EventMask::ISDIR, 0),
             &mut out,
         );
-        csv_line(
-            &Line {
-                watch: b"",
-                name: b"",
-                mask: EventMask::Q_OVERFLOW,
-                cookie: 0,
-                synthetic: false,
-            },
-            &mut out,
-        );
+        csv_line(&kernel_line(b"", b"", EventMask::Q_OVERFLOW, 0), &mut out);
         assert_eq!(out, b"d/,\"CREATE,ISDIR\",sub\nQ_OVERFLOW,\n");
     }
 
     #[test]
     fn format_conversions_match_inotifywait() {
-        let line = Line {
-            watch: b"d/",
-            name: b"a",
-            mask: EventMask::CREATE,
-            cookie: 0,
-            synthetic: false,
-        };
+        let line = kernel_line(b"d/", b"a", EventMask::CREATE, 0);
         assert_eq!(
             render("%w|%f|%e|%:e|%Xe|%%|%q|%0|%n|%\n", &line),
             b"d/|a|CREATE|CREATE|CREATE|%|%q|\0|\n|%\n"
@@ -334,25 +329,13 @@ mod tests {
             render("%0e|%ne|%Te|%%e|%ee|%we|%fe", &line),
             b"\0e|\ne|Te|%e|CREATEe|d/e|ae"
         );
-        let dir = Line {
-            watch: b"d/",
-            name: b"s",
-            mask: EventMask::CREATE | EventMask::ISDIR,
-            cookie: 0,
-            synthetic: false,
-        };
+        let dir = kernel_line(b"d/", b"s", EventMask::CREATE | EventMask::ISDIR, 0);
         assert_eq!(render("%:e %.e", &dir), b"CREATE:ISDIR CREATE.ISDIR");
     }
 
     #[test]
     fn cookie_is_hex_and_wins_over_a_c_separator() {
-        let line = Line {
-            watch: b"d/",
-            name: b"a",
-            mask: EventMask::MOVED_FROM,
-            cookie: 0x4cab,
-            synthetic: false,
-        };
+        let line = kernel_line(b"d/", b"a", EventMask::MOVED_FROM, 0x4cab);
         assert_eq!(render("%c|%ce|%e", &line), b"4cab|4cabe|MOVED_FROM");
         let none = Line { cookie: 0, ..line };
         assert_eq!(render("%c", &none), b"0");
@@ -360,13 +343,7 @@ mod tests {
 
     #[test]
     fn a_lone_final_percent_or_an_empty_time_prints_nothing() {
-        let line = Line {
-            watch: b"d/",
-            name: b"a",
-            mask: EventMask::CREATE,
-            cookie: 0,
-            synthetic: false,
-        };
+        let line = kernel_line(b"d/", b"a", EventMask::CREATE, 0);
         let mut out = b"kept".to_vec();
         assert!(!Format::parse(b"%f%").render(&line, &mut |_| {}, &mut out));
         assert!(!Format::parse(b"x%T|%f\n").render(&line, &mut |_| {}, &mut out));
@@ -380,13 +357,7 @@ mod tests {
 
     #[test]
     fn names_are_raw_bytes() {
-        let line = Line {
-            watch: b"d\xff/",
-            name: b"x\xfe",
-            mask: EventMask::DELETE,
-            cookie: 0,
-            synthetic: false,
-        };
+        let line = kernel_line(b"d\xff/", b"x\xfe", EventMask::DELETE, 0);
         let mut out = Vec::new();
         Format::default_line().render(&line, &mut |_| {}, &mut out);
         assert_eq!(out, b"d\xff/ DELETE x\xfe\n");
