@@ -440,30 +440,12 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
         }
         self.path[..path.len()].copy_from_slice(path);
         self.path[path.len()] = 0;
-        let mask = self.root_mask(self.masks.reduced);
-        let c_path = c_str(&self.path[..=path.len()]);
-        let (wd, file) = match self.backend.add_watch(c_path, mask) {
-            Ok(wd) => (wd, false),
-            Err(Errno::NOTDIR) => {
-                let mask = self.file_root_mask();
-                let c_path = c_str(&self.path[..=path.len()]);
-                match self.backend.add_watch(c_path, mask) {
-                    Ok(wd) => (wd, true),
-                    Err(e) => return Err(Error::from_errno(Operation::AddWatch, e).with_path(path)),
-                }
-            }
-            Err(e) => return Err(Error::from_errno(Operation::AddWatch, e).with_path(path)),
-        };
+        let (wd, file) = self
+            .watch_root(path.len())
+            .map_err(|e| Error::from_errno(Operation::AddWatch, e).with_path(path))?;
         if self.table.slot_of(wd).is_some() {
-            // Already inside a tree of ours: put its mask back.
-            let full = if file {
-                self.file_root_mask()
-            } else {
-                self.root_mask(self.masks.full)
-            };
-            let _ = self
-                .backend
-                .add_watch(c_str(&self.path[..=path.len()]), full);
+            // Already inside a tree of ours (its mask was OR-ed into, so
+            // left as it was).
             return fail(ErrorKind::Os(Errno::EXIST));
         }
         // A file root is never listed: only the directories' walk flags.
@@ -482,6 +464,25 @@ impl<'s, B: TreeBackend, S: TreeStore> TreeMachine<'s, B, S> {
                 self.backend.remove_watch(wd);
                 fail(kind)
             }
+        }
+    }
+
+    /// `inotify_add_watch` on the root path in `self.path` (`len` bytes):
+    /// as a directory, or, if it is not one, as a file root. The watch
+    /// descriptor, and whether it is a file. The mask is OR-ed in: a path
+    /// already watched by one of our trees keeps its mask, with no moment
+    /// without one (see [`TreeBackend::add_watch`]).
+    fn watch_root(&mut self, len: usize) -> Result<(i32, bool), Errno> {
+        let c_path = c_str(&self.path[..=len]);
+        let dir = self.root_mask(self.masks.reduced) | WatchMask::MASK_ADD;
+        match self.backend.add_watch(c_path, dir) {
+            Ok(wd) => Ok((wd, false)),
+            Err(Errno::NOTDIR) => {
+                let file = self.file_root_mask() | WatchMask::MASK_ADD;
+                let c_path = c_str(&self.path[..=len]);
+                self.backend.add_watch(c_path, file).map(|wd| (wd, true))
+            }
+            Err(e) => Err(e),
         }
     }
 
