@@ -49,16 +49,10 @@ const ODD_NAMES: [&[u8]; 7] = [
 
 /// Changes files directly in `dir`: every kind of event in [`EVENTS`].
 fn flat_script(dir: &Path) {
-    use std::io::Write;
     let plain = dir.join("plain");
     std::fs::write(&plain, b"one").unwrap();
     pause();
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&plain)
-        .unwrap()
-        .write_all(b"two")
-        .unwrap();
+    common::append(&plain, b"two");
     pause();
     std::fs::set_permissions(&plain, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     pause();
@@ -156,13 +150,7 @@ fn a_watched_file_prints_what_inotifywait_prints() {
     let file = tmp.path().join("file, watched");
     std::fs::write(&file, b"").unwrap();
     let results = both(&[], &file, || {
-        use std::io::Write;
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&file)
-            .unwrap()
-            .write_all(b"x")
-            .unwrap();
+        common::append(&file, b"x");
         pause();
         std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
             .unwrap();

@@ -12,9 +12,8 @@
 
 mod common;
 
-use common::TempDir;
 use common::cli::{Output, Watcher, have_tool, zinotifywatch};
-use std::io::Write;
+use common::{TempDir, append};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
@@ -100,18 +99,6 @@ fn tree(dir: &Path) {
     std::fs::write(d.join("skip.log"), b"x").unwrap();
     std::fs::write(dir.join("f"), b"x").unwrap();
     std::os::unix::fs::symlink("d", dir.join("link")).unwrap();
-}
-
-/// Appends `bytes` to the existing file `path`: one `MODIFY` (a
-/// truncating write makes two in a row, which the kernel merges or not
-/// depending on how fast the reader is).
-fn append(path: &Path, bytes: &[u8]) {
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
 }
 
 /// Changes the tree: every kind of event, a different number in each

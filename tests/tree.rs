@@ -435,7 +435,6 @@ fn an_unmounted_subtree_is_reported_and_dropped() {
 /// come under the path it was given.
 #[test]
 fn a_file_root_survives_an_overflow_rescan() {
-    use std::io::Write;
     let t = TempDir::new("file-root-overflow");
     let file = t.path().join("file");
     std::fs::write(&file, b"").unwrap();
@@ -471,12 +470,7 @@ fn a_file_root_survives_an_overflow_rescan() {
     assert_eq!(trees.len(), 3);
     trees.machine().verify().unwrap();
     // Its events still come, under the path it was given.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&file)
-        .unwrap()
-        .write_all(b"x")
-        .unwrap();
+    common::append(&file, b"x");
     let evs = ok(drain(&mut trees, QUIET));
     let shown = file.display().to_string();
     assert!(
@@ -572,7 +566,6 @@ fn a_missing_root_is_an_error() {
 
 #[test]
 fn a_root_that_is_not_a_directory_is_watched_alone() {
-    use std::io::Write;
     let t = TempDir::new("file-root");
     let file = t.path().join("file");
     std::fs::write(&file, b"").unwrap();
@@ -585,14 +578,7 @@ fn a_root_that_is_not_a_directory_is_watched_alone() {
     trees.add_root(bytes(&t.path().join("d"))).unwrap();
     ready(&mut trees);
     assert_eq!(kernel_watches(&trees), 3);
-    let append = |path: &std::path::Path| {
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(path)
-            .unwrap()
-            .write_all(b"x")
-            .unwrap();
-    };
+    let append = |path: &std::path::Path| common::append(path, b"x");
     // One instance: the file's events and the tree's keep their order.
     append(&file);
     std::fs::write(t.path().join("d/sub/new"), b"").unwrap();

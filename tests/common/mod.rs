@@ -228,3 +228,16 @@ pub fn watches_in_fdinfo(path: &str) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// Appends `bytes` to the existing file `path`: one `MODIFY` (a
+/// truncating write makes two in a row, which the kernel merges or not
+/// depending on how fast the reader is).
+pub fn append(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+}
