@@ -741,3 +741,43 @@ fn a_hint_followed_ahead_of_the_queue_is_not_paired_with_a_stale_rename() {
     ];
     run(&ops, 4096, Check::Exact).unwrap();
 }
+
+/// Found with a random seed: a directory found by a listing where an
+/// unwatched directory's settled rename landed was followed there, but the
+/// hint that had found it there first was kept; at its next rename (its
+/// IN_MOVE_SELF after an empty read, the rename already followed by its
+/// settled pairing) the stale hint sent it back.
+#[test]
+fn a_stale_hint_does_not_undo_a_rename_already_followed() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 70),
+        Process(0),
+        Mkdir(2, 232),
+        Spin(188, 125),
+        RenamePreempted(28, 114, 27),
+        RenameLate(166, 53, 0),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}
+
+/// Found with a random seed while fixing the case above: a rename whose
+/// `IN_MOVED_TO` came late, of a directory a listing had found at its
+/// landing first. The hint is what follows it at its `IN_MOVE_SELF`, so a
+/// landing must not drop it; a stale one is dropped only once the
+/// directory is known to be where a rename put it.
+#[test]
+fn a_hint_outlives_a_landing_until_the_rename_is_done() {
+    use Op::*;
+    let ops = [
+        Mkdir(0, 1),
+        Mkdir(0, 2),
+        RenamePreempted(0, 0, 0),
+        Remove(1),
+        Rename(0, 0, 0),
+        Mkdir(86, 166),
+        MoveOut(7),
+        RenamePreempted(187, 104, 226),
+    ];
+    run(&ops, 4096, Check::Exact).unwrap();
+}

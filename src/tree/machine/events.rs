@@ -224,6 +224,13 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
     /// it is still in the tree.
     fn moved_unpaired(&mut self, slot: u32) -> bool {
         let e = *self.table.get(slot);
+        // Already where a rename put it (a rescan, a listing or a settled
+        // rename followed it first): that rename is done, and a hint about
+        // it is older still (it would send it back where it was).
+        if self.renames.done_at(e.parent, self.table.name(slot)) {
+            let _ = self.renames.take_hint(slot, e.wd);
+            return !e.has(flag::ROOT);
+        }
         // A listing or an event found it elsewhere first (a hint): follow.
         if let Some(h) = self.take_hint(slot, e.wd)
             && self.table.used(h.parent)
@@ -231,9 +238,6 @@ impl<B: TreeBackend, S: TreeStore> TreeMachine<'_, B, S> {
         {
             return self.follow(slot, h.parent, &h.name);
         }
-        // Already where a rename put it (a rescan, a listing or a settled
-        // rename followed it first): that rename is done.
-        self.renames.done_at(e.parent, self.table.name(slot));
         // No MOVED_FROM from a watched parent: a root moved (or the
         // pairing was lost, and then the rescan that followed fixes it).
         !e.has(flag::ROOT)

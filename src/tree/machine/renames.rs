@@ -137,16 +137,18 @@ impl Renames {
         let _ = self.moves.try_push(m);
     }
 
-    /// Forgets the rename that landed at `parent`/`name`, if one did: the
-    /// directory is already there.
-    pub fn done_at(&mut self, parent: u32, name: &[u8]) {
-        if let Some(i) = self
+    /// Forgets the rename that landed at `parent`/`name`, if one did (the
+    /// directory is already there): whether one did.
+    pub fn done_at(&mut self, parent: u32, name: &[u8]) -> bool {
+        let Some(i) = self
             .moves
             .iter()
             .position(|m| m.to_parent == parent && m.to_name.as_slice() == name)
-        {
-            self.moves.remove(i);
-        }
+        else {
+            return false;
+        };
+        self.moves.remove(i);
+        true
     }
 
     /// Frees a place: the oldest settled rename goes, or with none the
@@ -282,9 +284,9 @@ mod tests {
         let mut r = Renames::default();
         r.moved_from(1, 1, b"a", 0);
         r.moved_to(1, 3, b"b");
-        r.done_at(3, b"c");
+        assert!(!r.done_at(3, b"c"));
         assert!(r.any_waiting());
-        r.done_at(3, b"b");
+        assert!(r.done_at(3, b"b"));
         assert!(!r.any_waiting());
     }
 
