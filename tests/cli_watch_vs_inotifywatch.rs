@@ -230,21 +230,22 @@ fn same(args: &[&str], script: &dyn Fn(&Path)) -> Output {
             normalise_r(&theirs.stdout, args, true),
             "stdout for {args:?}"
         );
+    } else {
+        assert_same_bytes(&ours.stdout, &theirs.stdout, "stdout", args);
     }
-    if !args.contains(&"-r") {
-        assert_eq!(
-            ours.stdout.escape_ascii().to_string(),
-            theirs.stdout.escape_ascii().to_string(),
-            "stdout for {args:?}"
-        );
-    }
-    assert_eq!(
-        ours.stderr.escape_ascii().to_string(),
-        theirs.stderr.escape_ascii().to_string(),
-        "stderr for {args:?}"
-    );
+    assert_same_bytes(&ours.stderr, &theirs.stderr, "stderr", args);
     assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
     ours
+}
+
+/// `ours` and `theirs` (the output `what`) are the same bytes; shown
+/// escaped when they are not.
+fn assert_same_bytes(ours: &[u8], theirs: &[u8], what: &str, args: &[&str]) {
+    assert_eq!(
+        ours.escape_ascii().to_string(),
+        theirs.escape_ascii().to_string(),
+        "{what} for {args:?}"
+    );
 }
 
 /// [`same`], for a script that makes events: the table is not empty.
@@ -554,17 +555,9 @@ fn sigusr1_prints_the_table_so_far_and_sighup_ends_like_sigint() {
                 "stdout for {args:?}"
             );
         } else {
-            assert_eq!(
-                ours.stdout.escape_ascii().to_string(),
-                theirs.stdout.escape_ascii().to_string(),
-                "stdout for {args:?}"
-            );
+            assert_same_bytes(&ours.stdout, &theirs.stdout, "stdout", args);
         }
-        assert_eq!(
-            ours.stderr.escape_ascii().to_string(),
-            theirs.stderr.escape_ascii().to_string(),
-            "stderr for {args:?}"
-        );
+        assert_same_bytes(&ours.stderr, &theirs.stderr, "stderr", args);
         assert_eq!(ours.status.code(), Some(0), "{args:?}");
         assert_eq!(theirs.status.code(), Some(0), "{args:?}");
     }

@@ -304,11 +304,7 @@ fn overflow_is_reported_then_the_tree_is_rescanned() {
     let evs = ok(drain_until(&mut trees, Duration::from_secs(2), |e| {
         e.kind == TreeEventKind::Rescanned
     }));
-    let kinds: Vec<_> = evs
-        .iter()
-        .map(|e| e.kind)
-        .filter(|k| *k != TreeEventKind::Kernel)
-        .collect();
+    let kinds = notices(&evs);
     let o = kinds
         .iter()
         .position(|k| *k == TreeEventKind::Overflow)
@@ -458,11 +454,7 @@ fn a_file_root_survives_an_overflow_rescan() {
     let evs = ok(drain_until(&mut trees, Duration::from_secs(5), |e| {
         e.kind == TreeEventKind::Rescanned
     }));
-    let kinds: Vec<_> = evs
-        .iter()
-        .map(|e| e.kind)
-        .filter(|k| *k != TreeEventKind::Kernel)
-        .collect();
+    let kinds = notices(&evs);
     assert!(kinds.contains(&TreeEventKind::Overflow), "{kinds:?}");
     assert_eq!(kinds.last(), Some(&TreeEventKind::Rescanned), "{kinds:?}");
     drain(&mut trees, QUIET);

@@ -56,6 +56,16 @@ impl Owned {
     }
 }
 
+/// The kinds of what the tree said of itself (everything but kernel
+/// events), in order.
+pub fn notices(events: &[Owned]) -> Vec<TreeEventKind> {
+    events
+        .iter()
+        .map(|e| e.kind)
+        .filter(|k| *k != TreeEventKind::Kernel)
+        .collect()
+}
+
 /// Events until `quiet` passes with nothing, or `limit` passes.
 pub fn drain<S: TreeStore, R: AsMut<[u8]>>(
     trees: &mut InotifyTrees<'_, S, R>,
